@@ -289,7 +289,9 @@ func TestQueuesAndItems(t *testing.T) {
 		if len(ts) != 2 || ts[0].Name != "General questions" || ts[0].QueueID != q.ID {
 			t.Errorf("topics = %+v", ts)
 		}
-		err = db.Tx(ctx, func(tx *store.Tx) error { return tx.CreateTag(ctx, &sympoq.Tag{AccountID: a.ID, Name: "help/assistance"}) })
+		err = db.Tx(ctx, func(tx *store.Tx) error {
+			return tx.CreateTag(ctx, &sympoq.Tag{AccountID: a.ID, Name: "help/assistance"})
+		})
 		if f, code := fieldCode(err); f != "name" || code != sympoq.FieldDuplicate {
 			t.Errorf("duplicate tag: %q %q", f, code)
 		}

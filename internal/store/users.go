@@ -329,4 +329,3 @@ func (tx *Tx) SetUserPassword(ctx context.Context, accountID, id int64, hash str
 		updated_at = $2 WHERE account_id = $3 AND id = $4`, hash, micros(tx.now), accountID, id)
 	return checkAffected(res, err, "user")
 }
-

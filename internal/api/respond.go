@@ -1,0 +1,240 @@
+// Package api serves the REST API under /app/desk/api/: it parses and
+// checks requests, calls the use cases in internal/desk, and writes JSON or
+// problem+json. It holds no business rules of its own.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sympoq/sympoq"
+)
+
+// MaxJSONBody bounds a JSON request body.
+const MaxJSONBody = 1 << 20
+
+// Problem is the RFC 9457 error body with our members (api.md §3).
+type Problem struct {
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Detail    string              `json:"detail"`
+	Code      string              `json:"code"`
+	Errors    []sympoq.FieldError `json:"errors,omitempty"`
+	RequestID string              `json:"request_id"`
+}
+
+// StatusOf maps an error code to its HTTP status.
+func StatusOf(code string) int {
+	switch code {
+	case sympoq.ENotFound:
+		return http.StatusNotFound
+	case sympoq.EInvalid:
+		return http.StatusBadRequest
+	case sympoq.EUnauthorized:
+		return http.StatusUnauthorized
+	case sympoq.EForbidden, sympoq.EReadonly:
+		return http.StatusForbidden
+	case sympoq.EConflict:
+		return http.StatusConflict
+	case sympoq.ETooLarge:
+		return http.StatusRequestEntityTooLarge
+	case sympoq.EUnsupported:
+		return http.StatusUnsupportedMediaType
+	case EMethod:
+		return http.StatusMethodNotAllowed
+	}
+	return http.StatusInternalServerError
+}
+
+// WriteError answers with the problem body for err. Only internal errors are
+// logged (with the request id); their text never reaches the client.
+func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	var e *sympoq.Error
+	p := Problem{Type: "about:blank", RequestID: sympoq.RequestIDFromContext(r.Context())}
+	if errors.As(err, &e) {
+		p.Status = StatusOf(e.Code)
+		p.Code, p.Detail, p.Errors = e.Code, e.Message, e.Fields
+		if len(e.Fields) > 0 {
+			p.Code = e.Fields[0].Code
+		}
+	} else {
+		logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path,
+			"request_id", p.RequestID, "err", err)
+		p.Status, p.Code, p.Detail = http.StatusInternalServerError, sympoq.EInternal, "an unexpected error occurred; it has been logged with the request id"
+	}
+	p.Title = http.StatusText(p.Status)
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="sympoq"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decode reads a JSON body into a T: the content type must be JSON (or
+// absent), the body at most MaxJSONBody, one value with no unknown fields.
+// Each failure is a precise 4xx error.
+func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
+	var v T
+	if err := checkJSONType(r); err != nil {
+		return v, err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxJSONBody)
+	err := DecodeJSON(r.Body, &v)
+	return v, err
+}
+
+// checkJSONType refuses a body that says it is not JSON (415).
+func checkJSONType(r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return sympoq.Errorf(sympoq.EUnsupported, "send the body as JSON with Content-Type: application/json, not %s", clip(ct, 60))
+		}
+	}
+	return nil
+}
+
+// readBody reads a bounded JSON body whole, so that decoding can happen
+// later (inside a transaction) without waiting on the client there.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if err := checkJSONType(r); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxJSONBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, sympoq.Errorf(sympoq.ETooLarge, "the body is larger than %d bytes", tooBig.Limit)
+	}
+	return b, err
+}
+
+// DecodeJSON decodes exactly one JSON value from body into v, mapping
+// every failure to a field-level *sympoq.Error.
+func DecodeJSON(body io.Reader, v any) error {
+	d := json.NewDecoder(body)
+	d.DisallowUnknownFields()
+	err := d.Decode(v)
+	if err == nil {
+		if _, err2 := d.Token(); err2 != io.EOF {
+			return sympoq.FieldErr("body", sympoq.FieldJSON, "must hold one JSON value and nothing after it")
+		}
+		return nil
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return sympoq.Errorf(sympoq.ETooLarge, "the body is larger than %d bytes", tooBig.Limit)
+	case errors.Is(err, io.EOF):
+		return sympoq.FieldErr("body", sympoq.FieldJSON, "is empty; send a JSON object")
+	case errors.As(err, &syn):
+		return sympoq.FieldErr("body", sympoq.FieldJSON, "is not valid JSON at byte %d", syn.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return sympoq.FieldErr("body", sympoq.FieldJSON, "ends before the JSON value does")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return sympoq.FieldErr("body", sympoq.FieldType, "must be a JSON object")
+		}
+		return sympoq.FieldErr(field, sympoq.FieldType, "must be %s, not %s", jsonKind(typ.Type.String()), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return sympoq.FieldErr(f, sympoq.FieldUnknown, "is not a field of this request")
+	case strings.Contains(err.Error(), "parsing time"):
+		return sympoq.FieldErr("body", sympoq.FieldType, "has a time that is not RFC 3339, like 2024-09-05T14:20:54Z")
+	}
+	return sympoq.FieldErr("body", sympoq.FieldJSON, "cannot be decoded: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func jsonKind(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), strings.HasPrefix(goType, "float"):
+		return "a number"
+	case goType == "bool":
+		return "true or false"
+	case goType == "string", strings.HasSuffix(goType, "Role"), strings.HasSuffix(goType, "Scope"):
+		return "a string"
+	case goType == "desk.Ref":
+		return "an id or a name"
+	case goType == "time.Time":
+		return "an RFC 3339 time"
+	}
+	return "an object"
+}
+
+// pathID reads a numeric id from the URL path.
+func pathID(r *http.Request, name string) (int64, error) {
+	s := r.PathValue(name)
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, sympoq.FieldErr(name, sympoq.FieldInvalid, "must be a positive whole number, not %q", clip(s, 40))
+	}
+	return n, nil
+}
+
+// param returns a filter: the query parameter, or else the request header of
+// the same name (api.md §4).
+func param(r *http.Request, name string) string {
+	if v, ok := r.URL.Query()[name]; ok && len(v) > 0 {
+		return v[0]
+	}
+	return r.Header.Get(name)
+}
+
+// flag reads a 0/1 (or true/false) switch.
+func flag(r *http.Request, name string) (bool, error) {
+	switch strings.ToLower(param(r, name)) {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	}
+	return false, sympoq.FieldErr(name, sympoq.FieldInvalid, "must be 0 or 1")
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// apiTime formats a ticket-level time: UTC, second precision, null when zero.
+func apiTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format("2006-01-02T15:04:05Z")
+	return &s
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// EMethod is the code of a request whose method the path does not serve.
+const EMethod = "method_not_allowed"

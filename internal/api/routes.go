@@ -1,0 +1,85 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/sympoq/sympoq"
+)
+
+// Prefix is where the API lives.
+const Prefix = "/app/desk/api"
+
+// Route is one endpoint: a net/http pattern and its handler.
+type Route struct {
+	Pattern string
+	Handler http.Handler
+}
+
+// Routes is the whole API surface, top to bottom. Every route is
+// authenticated; the server mounts them and adds the middleware that
+// resolves the account.
+func (a *API) Routes() []Route {
+	agent, customer := sympoq.KindAgent, sympoq.KindCustomer
+	routes := []struct {
+		pattern string
+		h       handlerFunc
+	}{
+		// Users (api.md §8).
+		{"GET /users", a.listUsers("")},
+		{"GET /agents", a.listUsers(agent)},
+		{"GET /agent/{id}", a.getUser(agent)},
+		{"POST /agent", a.createUser(agent)},
+		{"PUT /agent/{id}", a.updateUser(agent)},
+		{"DELETE /agent/{id}", a.deleteUser(agent)},
+		{"GET /customers", a.listUsers(customer)},
+		{"GET /customer/{id}", a.getUser(customer)},
+		{"POST /customer", a.createUser(customer)},
+		{"PUT /customer/{id}", a.updateUser(customer)},
+		{"DELETE /customer/{id}", a.deleteUser(customer)},
+		{"GET /profile", a.profile},
+		{"PUT /profile", a.updateProfile},
+		{"GET /profile/apikeys", a.apiKeys},
+		{"POST /profile/apikeys", a.createAPIKey},
+		{"DELETE /profile/apikey/{id}", a.revokeAPIKey},
+
+		// Settings items (api.md §9). Queues answer both compat forms of
+		// the permission switch.
+		{"GET /queues", a.queues},
+		{"GET /queues/{permissions}", a.queues},
+		{"GET /queue/{id}", a.queue},
+		{"GET /queue/{id}/{permissions}", a.queue},
+		{"POST /queue", queueItem.saveHandler(a, true)},
+		{"PUT /queue/{id}", queueItem.saveHandler(a, false)},
+		{"DELETE /queue/{id}", queueItem.deleteHandler(a)},
+		{"GET /topics", topicItem.listHandler(a)},
+		{"GET /topic/{id}", topicItem.getHandler(a)},
+		{"POST /topic", topicItem.saveHandler(a, true)},
+		{"PUT /topic/{id}", topicItem.saveHandler(a, false)},
+		{"DELETE /topic/{id}", topicItem.deleteHandler(a)},
+		{"GET /groups", groupItem.listHandler(a)},
+		{"GET /group/{id}", groupItem.getHandler(a)},
+		{"POST /group", groupItem.saveHandler(a, true)},
+		{"PUT /group/{id}", groupItem.saveHandler(a, false)},
+		{"DELETE /group/{id}", groupItem.deleteHandler(a)},
+		{"GET /tags", tagItem.listHandler(a)},
+		{"GET /tag/{id}", tagItem.getHandler(a)},
+		{"POST /tag", tagItem.saveHandler(a, true)},
+		{"PUT /tag/{id}", tagItem.saveHandler(a, false)},
+		{"DELETE /tag/{id}", tagItem.deleteHandler(a)},
+		{"GET /statuses", enumList(sympoq.Statuses)},
+		{"GET /status/{id}", enumOne(sympoq.Statuses, "status")},
+		{"GET /priorities", enumList(sympoq.Priorities)},
+		{"GET /priority/{id}", enumOne(sympoq.Priorities, "priority")},
+		{"GET /channels", enumList(sympoq.Channels)},
+		{"GET /channel/{id}", enumOne(sympoq.Channels, "channel")},
+		{"GET /settings", a.settings},
+		{"PUT /settings", a.updateSettings},
+	}
+	out := make([]Route, 0, len(routes))
+	for _, rt := range routes {
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		out = append(out, Route{Pattern: method + " " + Prefix + path, Handler: a.Authenticate(a.Handle(rt.h))})
+	}
+	return out
+}

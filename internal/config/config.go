@@ -1,0 +1,136 @@
+// Package config reads the server's settings from flags and SYMPOQ_*
+// environment variables (a flag wins over its variable). It has no globals:
+// Load returns a value that the caller passes on.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is the deployment's configuration.
+type Config struct {
+	Addr            string
+	DB              string
+	BaseDomain      string
+	DataDir         string
+	Blob            string
+	Redis           string
+	SMTPListen      string
+	PublicURL       string
+	MailFrom        string
+	LogLevel        string
+	LogFormat       string
+	ShutdownTimeout time.Duration
+
+	// Only from the environment, never flags: secrets do not belong in argv.
+	AdminPassword string
+	AdminAPIKey   string
+}
+
+// Register defines the flags on fs with defaults taken from getenv.
+func Register(fs *flag.FlagSet, getenv func(string) string) *Config {
+	c := &Config{}
+	env := func(name, def string) string {
+		if v := getenv("SYMPOQ_" + name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "listen address (SYMPOQ_ADDR)")
+	fs.StringVar(&c.DB, "db", env("DB", "sqlite:sympoq.db"), "database: sqlite:PATH or postgres://… (SYMPOQ_DB)")
+	fs.StringVar(&c.BaseDomain, "base-domain", env("BASE_DOMAIN", ""), "serve account NAME at NAME.<base-domain>; empty: single account (SYMPOQ_BASE_DOMAIN)")
+	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./data"), "directory for attachments and the outbox (SYMPOQ_DATA_DIR)")
+	fs.StringVar(&c.Blob, "blob", env("BLOB", ""), "attachment store: empty for the data dir (SYMPOQ_BLOB)")
+	fs.StringVar(&c.Redis, "redis", env("REDIS", ""), "redis://… for shared rate limits; empty: in memory (SYMPOQ_REDIS)")
+	fs.StringVar(&c.SMTPListen, "smtp-listen", env("SMTP_LISTEN", ""), "address of the inbound SMTP receiver; empty: off (SYMPOQ_SMTP_LISTEN)")
+	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "URL users reach the server at, for links in email (SYMPOQ_PUBLIC_URL)")
+	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", "SympoQ <sympoq@localhost>"), "sender of outgoing email (SYMPOQ_MAIL_FROM)")
+	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (SYMPOQ_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", ""), "text or json; empty: text on a terminal, json otherwise (SYMPOQ_LOG_FORMAT)")
+	timeout, err := time.ParseDuration(env("SHUTDOWN_TIMEOUT", "30s"))
+	if err != nil {
+		timeout = 30 * time.Second
+	}
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", timeout, "how long shutdown waits for requests and jobs (SYMPOQ_SHUTDOWN_TIMEOUT)")
+	c.AdminPassword = getenv("SYMPOQ_ADMIN_PASSWORD")
+	c.AdminAPIKey = getenv("SYMPOQ_ADMIN_API_KEY")
+	return c
+}
+
+// Validate checks the values and normalises the base domain and public URL.
+func (c *Config) Validate() error {
+	var errs []string
+	c.BaseDomain = strings.Trim(strings.ToLower(c.BaseDomain), ".")
+	if c.BaseDomain != "" && (strings.ContainsAny(c.BaseDomain, "/: ") || !strings.Contains(c.BaseDomain, ".") && c.BaseDomain != "localhost") {
+		errs = append(errs, fmt.Sprintf("--base-domain %q: want a domain such as example.com", c.BaseDomain))
+	}
+	if c.DB == "" {
+		errs = append(errs, "--db: must not be empty")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Sprintf("--public-url %q: want http(s)://host", c.PublicURL))
+		}
+		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		errs = append(errs, fmt.Sprintf("--mail-from %q: %v", c.MailFrom, err))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Sprintf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "", "text", "json":
+	default:
+		errs = append(errs, fmt.Sprintf("--log-format %q: want text or json", c.LogFormat))
+	}
+	if c.Blob != "" {
+		errs = append(errs, "--blob: only the local data directory is supported so far; leave it empty")
+	}
+	if c.SMTPListen != "" {
+		errs = append(errs, "--smtp-listen: the inbound SMTP receiver is not built yet; leave it empty")
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// AccountURL is the address of an account's pages, for links in email:
+// the public URL; or, with a base domain, http(s)://NAME.<base-domain>
+// (using the public URL's scheme and port when one is set); or the listen
+// address on localhost.
+func (c *Config) AccountURL(name string) string {
+	if c.BaseDomain == "" {
+		if c.PublicURL != "" {
+			return c.PublicURL
+		}
+		return "http://" + localAddr(c.Addr)
+	}
+	scheme, port := "https", ""
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err == nil {
+			scheme, port = u.Scheme, u.Port()
+		}
+	}
+	host := name + "." + c.BaseDomain
+	if port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + host
+}
+
+func localAddr(addr string) string {
+	if strings.HasPrefix(addr, ":") {
+		return "localhost" + addr
+	}
+	return addr
+}

@@ -1,0 +1,141 @@
+package desk
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+
+	"github.com/sympoq/sympoq"
+	"github.com/sympoq/sympoq/internal/store"
+)
+
+// HashKey is how API keys and one-time tokens are stored: keys are long and
+// random, so a fast unsalted hash cannot be reversed, and lookups stay one
+// indexed read.
+func HashKey(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:])
+}
+
+// NewAPIKeyValue returns a fresh random key.
+func NewAPIKeyValue() string { return randomString(32) }
+
+// touchEvery bounds how often a key's last-used time is written.
+const touchEvery = time.Minute
+
+// Authenticate returns the actor of an API key, or unauthorized when the key
+// is unknown, expired, revoked, or belongs to an inactive user.
+func (s *Service) Authenticate(ctx context.Context, accountID int64, key, addr string) (Actor, *sympoq.APIKey, error) {
+	unauthorized := sympoq.Errorf(sympoq.EUnauthorized, "missing, unknown, expired or revoked API key")
+	if key == "" || len(key) > 200 {
+		return Actor{}, nil, unauthorized
+	}
+	r := s.db.Read()
+	k, err := r.APIKeyByHash(ctx, accountID, HashKey(key))
+	if sympoq.ErrorCode(err) == sympoq.ENotFound {
+		return Actor{}, nil, unauthorized
+	} else if err != nil {
+		return Actor{}, nil, err
+	}
+	if !k.Usable(r.Now()) {
+		return Actor{}, nil, unauthorized
+	}
+	u, err := r.User(ctx, accountID, k.UserID)
+	if err != nil {
+		return Actor{}, nil, err
+	}
+	if !u.Active {
+		return Actor{}, nil, unauthorized
+	}
+	if r.Now().Sub(k.LastUsed) > touchEvery || k.LastAddr != addr {
+		// Best effort: a failed bookkeeping write must not fail the request.
+		err := s.db.Tx(ctx, func(tx *store.Tx) error { return tx.TouchAPIKey(ctx, accountID, k.ID, addr, touchEvery) })
+		if err != nil {
+			s.logger.WarnContext(ctx, "record api key use", "key_id", k.ID, "err", err)
+		}
+	}
+	return sympoq.NewActor(u), k, nil
+}
+
+// APIKeyInput creates a key.
+type APIKeyInput struct {
+	Name    Opt[string]         `json:"name"`
+	Scopes  Opt[[]sympoq.Scope] `json:"scopes"`
+	Expires Opt[time.Time]      `json:"expires"`
+}
+
+// NewKey is a created key with its value, which is shown this once.
+type NewKey struct {
+	*sympoq.APIKey
+	Key string
+}
+
+// CreateAPIKey makes a key for the caller.
+func (s *Service) CreateAPIKey(ctx context.Context, a Actor, in APIKeyInput) (*NewKey, error) {
+	if a.IsGuest() {
+		return nil, sympoq.Errorf(sympoq.EUnauthorized, "sign in first")
+	}
+	var p sympoq.Problems
+	name := in.Name.Value("")
+	if name == "" {
+		p.Add("name", sympoq.FieldMissing, "is required")
+	}
+	sympoq.CheckText(&p, "name", name, sympoq.MaxItemNameLen, false)
+	scopes := []sympoq.Scope{sympoq.ScopeRead, sympoq.ScopeWrite}
+	if in.Scopes.Set {
+		scopes = nil
+		seen := map[sympoq.Scope]bool{}
+		for _, sc := range in.Scopes.V {
+			if sc != sympoq.ScopeRead && sc != sympoq.ScopeWrite {
+				p.Add("scopes", sympoq.FieldInvalid, "may hold only read and write")
+				break
+			}
+			if !seen[sc] {
+				seen[sc] = true
+				scopes = append(scopes, sc)
+			}
+		}
+		if len(scopes) == 0 && p.Len() == 0 {
+			p.Add("scopes", sympoq.FieldInvalid, "must hold read, write or both")
+		}
+	}
+	now := s.db.Now()
+	expires := in.Expires.Value(time.Time{})
+	if !expires.IsZero() && !expires.After(now) {
+		p.Add("expires", sympoq.FieldInvalid, "must be in the future")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return s.createKey(ctx, a.AccountID, a.ID(), name, scopes, expires.UTC(), "")
+}
+
+func (s *Service) createKey(ctx context.Context, accountID, userID int64, name string, scopes []sympoq.Scope, expires time.Time, value string) (*NewKey, error) {
+	if value == "" {
+		value = NewAPIKeyValue()
+	}
+	k := &sympoq.APIKey{AccountID: accountID, UserID: userID, Name: name, Prefix: value[:4],
+		Hash: HashKey(value), Scopes: scopes, Expires: expires}
+	err := s.db.Tx(ctx, func(tx *store.Tx) error { return tx.CreateAPIKey(ctx, k) })
+	if err != nil {
+		return nil, err
+	}
+	return &NewKey{APIKey: k, Key: value}, nil
+}
+
+// APIKeys lists the caller's keys.
+func (s *Service) APIKeys(ctx context.Context, a Actor) ([]*sympoq.APIKey, error) {
+	if a.IsGuest() {
+		return nil, sympoq.Errorf(sympoq.EUnauthorized, "sign in first")
+	}
+	return s.db.Read().APIKeys(ctx, a.AccountID, a.ID())
+}
+
+// RevokeAPIKey revokes one of the caller's keys.
+func (s *Service) RevokeAPIKey(ctx context.Context, a Actor, id int64) error {
+	if a.IsGuest() {
+		return sympoq.Errorf(sympoq.EUnauthorized, "sign in first")
+	}
+	return s.db.Tx(ctx, func(tx *store.Tx) error { return tx.RevokeAPIKey(ctx, a.AccountID, a.ID(), id) })
+}

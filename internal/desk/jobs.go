@@ -1,0 +1,27 @@
+package desk
+
+import (
+	"context"
+
+	"github.com/sympoq/sympoq/internal/store"
+)
+
+// Job is the arguments of a background job. Its Kind names the worker; the
+// value is stored as JSON, so it holds ids, never secrets.
+type Job interface{ Kind() string }
+
+// Enqueuer puts jobs in the queue inside a store transaction, so a job exists
+// exactly when the change that caused it commits.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, tx *store.Tx, job Job) error
+}
+
+// RegistrationEmail sends a customer the link that lets them set a password
+// and become registered.
+type RegistrationEmail struct {
+	AccountID int64 `json:"account_id"`
+	UserID    int64 `json:"user_id"`
+}
+
+// Kind names the job.
+func (RegistrationEmail) Kind() string { return "registration_email" }

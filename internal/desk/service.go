@@ -1,0 +1,39 @@
+package desk
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/sympoq/sympoq"
+	"github.com/sympoq/sympoq/internal/store"
+)
+
+// Service runs the use cases over one store.
+type Service struct {
+	db     *store.DB
+	jobs   Enqueuer
+	logger *slog.Logger
+}
+
+// New returns the use cases over db, enqueuing background work on jobs.
+func New(db *store.DB, jobs Enqueuer, logger *slog.Logger) *Service {
+	return &Service{db: db, jobs: jobs, logger: logger}
+}
+
+// DB is the store behind s, for the read-only lookups of the transports.
+func (s *Service) DB() *store.DB { return s.db }
+
+// allow loads the account's settings and checks one account-level action.
+func (s *Service) allow(ctx context.Context, tx *store.Tx, a Actor, act sympoq.Action) (*sympoq.Settings, error) {
+	set, err := tx.Settings(ctx, a.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if !sympoq.Can(a, act, sympoq.TicketRef{}, set) {
+		return nil, sympoq.Forbidden("your role may not do this")
+	}
+	return set, nil
+}
+
+// Actor is the caller of a use case.
+type Actor = sympoq.Actor

@@ -1,0 +1,92 @@
+// Package server wires the HTTP surface: routes.go lists every route, and the
+// middleware here gives each request an id, a recovery, an access log line,
+// metrics, limits, security headers and its account. It owns no business
+// logic.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sympoq/sympoq/internal/api"
+	"github.com/sympoq/sympoq/internal/desk"
+	"github.com/sympoq/sympoq/internal/store"
+)
+
+// Options configure the handler.
+type Options struct {
+	BaseDomain string // empty: single-account mode
+	Logger     *slog.Logger
+	Registry   *prometheus.Registry // nil: a private one
+	// RequestTimeout bounds the work of one request (not streaming downloads).
+	RequestTimeout time.Duration
+}
+
+// Server is the http.Handler of a deployment.
+type Server struct {
+	db       *store.DB
+	desk     *desk.Service
+	api      *api.API
+	logger   *slog.Logger
+	accounts *accountResolver
+	metrics  *metrics
+	timeout  time.Duration
+	draining atomic.Bool
+	handler  http.Handler
+}
+
+// New returns the server's handler.
+func New(db *store.DB, d *desk.Service, o Options) *Server {
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = 60 * time.Second
+	}
+	s := &Server{
+		db:       db,
+		desk:     d,
+		api:      api.New(d, o.Logger),
+		logger:   o.Logger,
+		accounts: newAccountResolver(db, o.BaseDomain),
+		metrics:  newMetrics(o.Registry),
+		timeout:  o.RequestTimeout,
+	}
+	s.handler = s.routes(o.Registry)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Drain makes /readyz answer 503 so that a load balancer stops sending
+// traffic before the listener closes.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if s.draining.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if err := s.db.Ping(ctx); err != nil {
+		s.logger.WarnContext(ctx, "readyz: database", "err", err)
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	if ok, err := s.db.MigrationsCurrent(ctx); err != nil || !ok {
+		http.Error(w, "migrations pending", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
