@@ -247,6 +247,7 @@ func duplicate(err error) bool {
 
 // asciiLower folds a name into an email-safe local part.
 func asciiLower(s string) string {
-	r := strings.NewReplacer("á", "a", "ü", "u", "ö", "o", "ä", "a", "é", "e")
+	r := strings.NewReplacer("á", "a", "à", "a", "â", "a", "ä", "a", "é", "e", "è", "e", "ê", "e", "í", "i",
+		"ï", "i", "ó", "o", "ö", "o", "ô", "o", "ú", "u", "ü", "u", "ñ", "n", "ç", "c")
 	return strings.ToLower(r.Replace(s))
 }

@@ -57,7 +57,14 @@ func (s *Service) CreateAccount(ctx context.Context, name, password, key string)
 		}
 		k := &sympoq.APIKey{AccountID: a.ID, UserID: admin.ID, Name: "initial", Prefix: key[:4], Hash: HashKey(key),
 			Scopes: []sympoq.Scope{sympoq.ScopeRead, sympoq.ScopeWrite}}
-		return tx.CreateAPIKey(ctx, k)
+		if err := tx.CreateAPIKey(ctx, k); err != nil {
+			var e *sympoq.Error
+			if errors.As(err, &e) && len(e.Fields) == 1 && e.Fields[0].Code == sympoq.FieldDuplicate {
+				return sympoq.FieldErr("admin_api_key", sympoq.FieldDuplicate, "is already the key of another user; choose another")
+			}
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

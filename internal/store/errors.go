@@ -21,12 +21,16 @@ func uniqueField(err error) (string, bool) {
 	case errors.As(err, &pgErr) && pgErr.Code == "23505":
 		name = pgErr.ConstraintName
 	case errors.As(err, &sqErr) && sqErr.Code() == 2067: // SQLITE_CONSTRAINT_UNIQUE
+		// "UNIQUE constraint failed: index 'users_email_uq'" for expression
+		// indexes, "UNIQUE constraint failed: api_keys.hash" for columns.
 		msg := sqErr.Error()
 		if i := strings.Index(msg, "index '"); i >= 0 {
 			name = strings.TrimSuffix(msg[i+len("index '"):], "'")
 			if j := strings.IndexByte(name, '\''); j >= 0 {
 				name = name[:j]
 			}
+		} else if i := strings.LastIndex(msg, "."); i >= 0 {
+			name = strings.TrimRight(msg[i+1:], ")")
 		}
 	default:
 		return "", false

@@ -1,0 +1,159 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/sympoq/sympoq"
+	apipkg "github.com/sympoq/sympoq/internal/api"
+	"github.com/sympoq/sympoq/internal/desk"
+	"github.com/sympoq/sympoq/internal/store"
+	"github.com/sympoq/sympoq/internal/store/storetest"
+)
+
+// TestAccountIsolation proves that a key of account A gets nothing of
+// account B on every API route, including by B's numeric ids, and changes
+// nothing of B. It walks the route table, so a new endpoint without a case
+// here fails the test.
+func TestAccountIsolation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStack(t, db, "example.test")
+		_, keyA := s.account("acme")
+		idB, keyB := s.account("beta")
+		ctx := context.Background()
+		sys := desk.System(idB)
+
+		// Account B's data, every name carrying a marker that must never
+		// appear in an answer to A.
+		const marker = "zqbeta"
+		qB, err := s.desk.SaveQueue(ctx, sys, 0, desk.ItemInput{Name: desk.Some(marker + " Queue"), Addresses: desk.Some([]string{marker + "@beta.test"})})
+		must(t, err)
+		gB, err := s.desk.SaveGroup(ctx, sys, 0, desk.ItemInput{Name: desk.Some(marker + " Group")})
+		must(t, err)
+		tB, err := s.desk.SaveTopic(ctx, sys, 0, desk.ItemInput{Name: desk.Some(marker + " Topic"), Queue: desk.Some(qB.ID)})
+		must(t, err)
+		tagB, err := s.desk.SaveTag(ctx, sys, 0, desk.ItemInput{Name: desk.Some(marker + " Tag")})
+		must(t, err)
+		agB, err := s.desk.CreateUser(ctx, sys, sympoq.KindAgent, desk.UserInput{Name: desk.Some(marker + " Agent"),
+			Email: desk.Some(marker + ".agent@beta.test"), Permissions: desk.Some([]desk.Permission{{Queue: qB.ID, Role: sympoq.RoleQueueManager}})})
+		must(t, err)
+		cuB, err := s.desk.CreateUser(ctx, sys, sympoq.KindCustomer, desk.UserInput{Name: desk.Some(marker + " Customer"),
+			Email: desk.Some(marker + ".customer@beta.test"), Group: desk.Some(desk.Ref{ID: gB.ID})})
+		must(t, err)
+		keyOfB, err := s.desk.CreateAPIKey(ctx, sympoq.NewActor(agB), desk.APIKeyInput{Name: desk.Some(marker + " key")})
+		must(t, err)
+
+		ids := map[string]int64{"agent": agB.ID, "customer": cuB.ID, "queue": qB.ID, "topic": tB.ID,
+			"group": gB.ID, "tag": tagB.ID, "apikey": keyOfB.ID}
+		// Bodies that try to reach B through references.
+		bodies := map[string]any{
+			"POST /agent":           map[string]any{"name": "Spy", "email": "spy@acme.test", "permissions": []map[string]any{{"queue": qB.ID, "role": "Agent"}}},
+			"PUT /agent/{id}":       map[string]any{"name": "Hijacked"},
+			"POST /customer":        map[string]any{"name": "Spy", "group": gB.ID},
+			"PUT /customer/{id}":    map[string]any{"name": "Hijacked"},
+			"POST /queue":           map[string]any{"name": "Spy queue", "permissions": []map[string]any{{"agent": agB.ID, "role": "Agent"}}},
+			"PUT /queue/{id}":       map[string]any{"name": "Hijacked"},
+			"POST /topic":           map[string]any{"name": "Spy topic", "queue": qB.ID},
+			"PUT /topic/{id}":       map[string]any{"name": "Hijacked"},
+			"POST /group":           map[string]any{"name": marker + " Group"}, // B's name is free in A
+			"PUT /group/{id}":       map[string]any{"name": "Hijacked"},
+			"POST /tag":             map[string]any{"name": marker + " Tag"},
+			"PUT /tag/{id}":         map[string]any{"name": "Hijacked"},
+			"PUT /settings":         map[string]any{"general": map[string]any{"default_queue": qB.ID}},
+			"PUT /profile":          map[string]any{"name": "Administrator"},
+			"POST /profile/apikeys": map[string]any{"name": "probe"},
+		}
+		// Status A must get on each route; anything with B's id is 404.
+		want := map[string]int{
+			"POST /agent": 400, "POST /customer": 400, "POST /queue": 400, "POST /topic": 400, "PUT /settings": 400,
+			"POST /group": 201, "POST /tag": 201, "PUT /profile": 200, "POST /profile/apikeys": 201,
+		}
+
+		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+		for _, rt := range apipkg.New(s.desk, logger).Routes() {
+			method, path, _ := strings.Cut(rt.Pattern, " ")
+			short := method + " " + strings.TrimPrefix(path, apipkg.Prefix)
+			t.Run(short, func(t *testing.T) {
+				wantStatus, ok := want[short]
+				if !ok {
+					wantStatus = 200
+				}
+				url := path
+				if strings.Contains(url, "{id}") {
+					kind := strings.Split(strings.TrimPrefix(path, apipkg.Prefix+"/"), "/")[0]
+					if kind == "profile" {
+						kind = "apikey"
+					}
+					id, isAccountData := ids[kind]
+					switch kind {
+					case "status", "priority", "channel":
+						id, isAccountData = 1, false // fixed, the same in every account
+					}
+					if id == 0 {
+						t.Fatalf("no id of account B for route %s: add a case", short)
+					}
+					url = strings.Replace(url, "{id}", fmt.Sprint(id), 1)
+					if isAccountData {
+						wantStatus = 404
+					}
+				}
+				url = strings.Replace(url, "{permissions}", "1", 1)
+				var body any
+				if method == "POST" || method == "PUT" {
+					b, ok := bodies[short]
+					if !ok {
+						t.Fatalf("no cross-account body for %s: add a case", short)
+					}
+					body = b
+				}
+				r := s.call(method, "acme", url, keyA, body)
+				if r.status != wantStatus {
+					t.Errorf("%s as acme = %d, want %d (%s)", short, r.status, wantStatus, r.body)
+				}
+				if strings.Contains(strings.ToLower(string(r.body)), marker) && short != "POST /group" && short != "POST /tag" {
+					t.Errorf("%s as acme leaks account beta: %s", short, r.body)
+				}
+			})
+		}
+
+		// Nothing of B changed, and B still works with its own key.
+		r := s.call("GET", "beta", api+"/agent/"+fmt.Sprint(agB.ID), keyB, nil)
+		if r.status != 200 || !strings.Contains(string(r.body), marker+" Agent") || !strings.Contains(string(r.body), `"active":true`) {
+			t.Errorf("beta's agent after acme's attempts: %d %s", r.status, r.body)
+		}
+		r = s.call("GET", "beta", api+"/queue/"+fmt.Sprint(qB.ID)+"/1", keyB, nil)
+		if r.status != 200 || !strings.Contains(string(r.body), marker+" Queue") {
+			t.Errorf("beta's queue after acme's attempts: %d %s", r.status, r.body)
+		}
+		if r := s.call("GET", "beta", api+"/queues", keyOfB.Key, nil); r.status != 200 {
+			t.Errorf("beta's agent key revoked or broken: %d %s", r.status, r.body)
+		}
+		set, err := s.db.Read().Settings(ctx, idB)
+		must(t, err)
+		if set.General.DefaultQueue == 0 {
+			t.Errorf("beta's settings lost their default queue")
+		}
+
+		// A key works only on its own account's host.
+		if r := s.call("GET", "beta", api+"/queues", keyA, nil); r.status != 401 {
+			t.Errorf("acme's key on beta's host = %d, want 401", r.status)
+		}
+		if r := s.call("GET", "acme", api+"/queues", keyB, nil); r.status != 401 {
+			t.Errorf("beta's key on acme's host = %d, want 401", r.status)
+		}
+		if r := s.call("GET", "nosuch", api+"/queues", keyA, nil); r.status != 404 || strings.Contains(string(r.body), marker) {
+			t.Errorf("unknown account = %d %s, want 404", r.status, r.body)
+		}
+	})
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,130 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/sympoq/sympoq/internal/desk"
+	"github.com/sympoq/sympoq/internal/jobs"
+	"github.com/sympoq/sympoq/internal/server"
+	"github.com/sympoq/sympoq/internal/store"
+)
+
+// stack is a whole server over a real database, for end-to-end API tests.
+// Jobs are enqueued for real but not worked, unless a test starts them.
+type stack struct {
+	t      *testing.T
+	db     *store.DB
+	desk   *desk.Service
+	jobs   *jobs.Runner
+	srv    *httptest.Server
+	domain string
+}
+
+func newStack(t *testing.T, db *store.DB, baseDomain string) *stack {
+	t.Helper()
+	ctx := context.Background()
+	if err := jobs.Migrate(ctx, db); err != nil {
+		t.Fatalf("jobs.Migrate: %v", err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	runner, err := jobs.New(db, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := desk.New(db, runner, logger)
+	srv := httptest.NewServer(server.New(db, d, server.Options{BaseDomain: baseDomain, Logger: logger}))
+	t.Cleanup(srv.Close)
+	return &stack{t: t, db: db, desk: d, jobs: runner, srv: srv, domain: baseDomain}
+}
+
+// account creates an account and returns its id and administrator key.
+func (s *stack) account(name string) (int64, string) {
+	s.t.Helper()
+	c, err := s.desk.CreateAccount(context.Background(), name, "", "")
+	if err != nil {
+		s.t.Fatalf("CreateAccount(%q): %v", name, err)
+	}
+	return c.Account.ID, c.APIKey
+}
+
+// response is what a request got back.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// problem decodes a problem body.
+func (r response) problem() problemBody {
+	var p problemBody
+	_ = json.Unmarshal(r.body, &p)
+	return p
+}
+
+type problemBody struct {
+	Status int    `json:"status"`
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+	Errors []struct {
+		Field, Code, Message string
+	} `json:"errors"`
+	RequestID string `json:"request_id"`
+}
+
+// decode unmarshals the body into v, failing the test when it cannot.
+func (r response) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+// call sends a request as account (the host's first label, when the stack
+// has a base domain) with key. A string body is sent as it is, anything else
+// as JSON.
+func (s *stack) call(method, account, path, key string, body any) response {
+	s.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, s.srv.URL+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if s.domain != "" {
+		req.Host = account + "." + s.domain
+	}
+	if key != "" {
+		req.Header.Set("apikey", key)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := s.srv.Client().Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+const api = "/app/desk/api"
