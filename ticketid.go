@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // IDToken is one part of a ticket ID format: a literal run, or a token such
@@ -105,4 +106,60 @@ func ValidateTicketIDFormat(f string) error {
 		return fmt.Errorf("cannot yield unique ids: it needs {SEQ} or at least 3 random characters ({L}, {X:n})")
 	}
 	return nil
+}
+
+// TicketIDGenerator makes display ids from a parsed format.
+type TicketIDGenerator struct {
+	toks []IDToken
+}
+
+// NewTicketIDGenerator parses and validates a format.
+func NewTicketIDGenerator(format string) (*TicketIDGenerator, error) {
+	if err := ValidateTicketIDFormat(format); err != nil {
+		return nil, err
+	}
+	toks, _ := ParseTicketIDFormat(format)
+	return &TicketIDGenerator{toks: toks}, nil
+}
+
+// UsesSequence reports whether the format consumes the account's sequence.
+func (g *TicketIDGenerator) UsesSequence() bool {
+	for _, t := range g.toks {
+		if t.Kind == "SEQ" {
+			return true
+		}
+	}
+	return false
+}
+
+const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+// Generate returns the id for a ticket created at t (already in the
+// account's zone) with sequence number seq; rnd(n) returns a uniform random
+// integer in [0, n).
+func (g *TicketIDGenerator) Generate(t time.Time, seq int64, rnd func(n int) int) string {
+	var b strings.Builder
+	for _, tok := range g.toks {
+		switch tok.Kind {
+		case "lit":
+			b.WriteString(tok.Literal)
+		case "YYYY":
+			fmt.Fprintf(&b, "%04d", t.Year())
+		case "YY":
+			fmt.Fprintf(&b, "%02d", t.Year()%100)
+		case "MM":
+			fmt.Fprintf(&b, "%02d", int(t.Month()))
+		case "DD":
+			fmt.Fprintf(&b, "%02d", t.Day())
+		case "SEQ":
+			fmt.Fprintf(&b, "%0*d", tok.Width, seq)
+		case "L":
+			b.WriteByte(idAlphabet[rnd(26)])
+		case "X":
+			for i := 0; i < tok.Width; i++ {
+				b.WriteByte(idAlphabet[rnd(len(idAlphabet))])
+			}
+		}
+	}
+	return b.String()
 }
