@@ -1,0 +1,150 @@
+package jobs
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"log/slog"
+	netmail "net/mail"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/sympoq/sympoq"
+	"github.com/sympoq/sympoq/internal/desk"
+	"github.com/sympoq/sympoq/internal/mail"
+	"github.com/sympoq/sympoq/internal/store"
+)
+
+// Sender delivers an email; mail.DirSender is one.
+type Sender interface {
+	Send(ctx context.Context, m mail.Message) error
+}
+
+// registrationTTL is how long a registration link works.
+const registrationTTL = 7 * 24 * time.Hour
+
+// RegistrationWorker sends a customer the one-time link that lets them set a
+// password and become registered. Each run makes a fresh link and voids the
+// earlier ones, so a retry (after a failed send, or a crash after a good one)
+// leaves exactly one working link: the one in the newest email.
+type RegistrationWorker struct {
+	river.WorkerDefaults[desk.RegistrationEmail]
+	DB     *store.DB
+	Sender Sender
+	// AccountURL returns the public base URL of an account, without a
+	// trailing slash, e.g. https://acme.example.com.
+	AccountURL func(accountName string) string
+	From       netmail.Address
+	Logger     *slog.Logger // receives the skipped jobs; nil: no log
+}
+
+// Work sends the email, or skips it when the customer no longer needs one.
+func (w *RegistrationWorker) Work(ctx context.Context, job *river.Job[desk.RegistrationEmail]) error {
+	a := job.Args
+	var msg mail.Message
+	var skip string
+	err := w.DB.Tx(ctx, func(tx *store.Tx) error {
+		acct, err := tx.Account(ctx, a.AccountID)
+		if sympoq.ErrorCode(err) == sympoq.ENotFound {
+			skip = "account gone"
+			return nil
+		} else if err != nil {
+			return err
+		}
+		u, err := tx.User(ctx, a.AccountID, a.UserID)
+		if sympoq.ErrorCode(err) == sympoq.ENotFound {
+			skip = "user gone"
+			return nil
+		} else if err != nil {
+			return err
+		}
+		switch {
+		case !u.Active:
+			skip = "user inactive"
+		case u.Kind != sympoq.KindCustomer:
+			skip = "not a customer"
+		case u.Email == "":
+			skip = "no email address"
+		case u.Registered:
+			skip = "already registered"
+		}
+		if skip != "" {
+			return nil
+		}
+		s, err := tx.Settings(ctx, a.AccountID)
+		if err != nil {
+			return err
+		}
+		token := newToken()
+		if err := tx.CreateUserToken(ctx, a.AccountID, u.ID, store.TokenRegistration, desk.HashKey(token), registrationTTL); err != nil {
+			return fmt.Errorf("create token: %w", err)
+		}
+		link := strings.TrimSuffix(w.AccountURL(acct.Name), "/") + "/app/register?token=" + token
+		msg, err = registrationMessage(w.From, netmail.Address{Name: u.Name, Address: u.Email}, s.General.Title, link)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("registration email for user %d: %w", a.UserID, err)
+	}
+	if skip != "" {
+		if w.Logger != nil {
+			w.Logger.InfoContext(ctx, "registration email skipped", "account_id", a.AccountID, "user_id", a.UserID, "reason", skip)
+		}
+		return nil
+	}
+	if err := w.Sender.Send(ctx, msg); err != nil {
+		return fmt.Errorf("registration email for user %d: send: %w", a.UserID, err)
+	}
+	return nil
+}
+
+// newToken returns 32 random bytes in base64url: safe in a URL as it is.
+func newToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // never fails
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+var registrationHTML = template.Must(template.New("registration").Parse(`<!DOCTYPE html>
+<html><body>
+<p>Hello {{.Name}},</p>
+<p>please complete your registration at {{.Title}} by choosing a password:</p>
+<p><a href="{{.Link}}">Complete your registration</a></p>
+<p>The link works once, for {{.Days}} days. If you did not expect this email, ignore it.</p>
+</body></html>
+`))
+
+const registrationText = `Hello %s,
+
+please complete your registration at %s by choosing a password:
+
+%s
+
+The link works once, for %d days. If you did not expect this email, ignore it.
+`
+
+func registrationMessage(from, to netmail.Address, title, link string) (mail.Message, error) {
+	days := int(registrationTTL / (24 * time.Hour))
+	name := cmp.Or(to.Name, to.Address)
+	var html bytes.Buffer
+	err := registrationHTML.Execute(&html, struct {
+		Name, Title, Link string
+		Days              int
+	}{name, title, link, days})
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("render email: %w", err)
+	}
+	return mail.Message{
+		From:    from,
+		To:      to,
+		Subject: "Complete your registration at " + title,
+		Text:    fmt.Sprintf(registrationText, name, title, link, days),
+		HTML:    html.String(),
+		Headers: map[string]string{"Auto-Submitted": "auto-generated"},
+	}, nil
+}
