@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sympoq/sympoq"
+	"github.com/sympoq/sympoq/internal/desk"
 )
 
 // Prefix is where the API lives.
@@ -42,6 +43,25 @@ func (a *API) Routes() []Route {
 		{"GET /profile/apikeys", a.apiKeys},
 		{"POST /profile/apikeys", a.createAPIKey},
 		{"DELETE /profile/apikey/{id}", a.revokeAPIKey},
+
+		// Tickets (api.md §7).
+		{"GET /tickets", a.tickets},
+		{"POST /request", a.submit},
+		{"POST /ticket", a.submit},
+		{"GET /ticket/{id}", a.getTicket},
+		{"PUT /ticket/{id}", action(a, (*desk.Service).Update)},
+		{"DELETE /ticket/{id}", a.deleteTicket},
+		{"POST /ticket/{id}/restore", bare(a, (*desk.Service).Restore)},
+		{"POST /ticket/{id}/reply", action(a, (*desk.Service).Reply)},
+		{"POST /ticket/{id}/note", action(a, (*desk.Service).Note)},
+		{"POST /ticket/{id}/call", action(a, (*desk.Service).Call)},
+		{"POST /ticket/{id}/assign", action(a, (*desk.Service).Assign)},
+		{"POST /ticket/{id}/close", action(a, (*desk.Service).Close)},
+		{"POST /ticket/{id}/reopen", bare(a, (*desk.Service).Reopen)},
+		{"POST /ticket/{id}/rating", action(a, (*desk.Service).Rate)},
+		{"POST /ticket/{id}/merge", action(a, (*desk.Service).Merge)},
+		{"POST /ticket/{id}/unmerge", bare(a, (*desk.Service).Unmerge)},
+		{"GET /ticket/{id}/events", a.events},
 
 		// Settings items (api.md §9). Queues answer both compat forms of
 		// the permission switch.

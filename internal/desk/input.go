@@ -3,6 +3,7 @@ package desk
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -28,7 +29,31 @@ func (o *Opt[T]) UnmarshalJSON(b []byte) error {
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
-	return d.Decode(&o.V)
+	err := d.Decode(&o.V)
+	var typ *json.UnmarshalTypeError
+	if err != nil && !errors.As(err, &typ) && !strings.HasPrefix(err.Error(), "json: unknown field ") {
+		// The value's own UnmarshalJSON refused it (a time that is not RFC
+		// 3339): a type error, so that the decoder names the field.
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[T]()}
+	}
+	return err
+}
+
+// jsonKind names the kind of the JSON value b for an error message.
+func jsonKind(b []byte) string {
+	switch {
+	case len(b) == 0:
+		return "value"
+	case b[0] == '"':
+		return "string"
+	case b[0] == '{':
+		return "object"
+	case b[0] == '[':
+		return "array"
+	case b[0] == 't' || b[0] == 'f':
+		return "bool"
+	}
+	return "number"
 }
 
 // Value returns the value when set and not null, else def.

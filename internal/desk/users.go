@@ -310,15 +310,13 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, kind sympoq.UserKind,
 			return err
 		}
 		wasAdmin := u.IsAgent() && u.Administrator && u.Active
-		var p sympoq.Problems
-		if in.SendRegistration.Set {
-			p.Add("send_registration", sympoq.FieldUnknown, "applies only when a customer is created")
-		}
-		p2, err := s.apply(ctx, tx, set, u, &in, false)
+		p, err := s.apply(ctx, tx, set, u, &in, false)
 		if err != nil {
 			return err
 		}
-		p.Merge(p2.Err())
+		if in.SendRegistration.Set {
+			p.Add("send_registration", sympoq.FieldUnknown, "applies only when a customer is created")
+		}
 		if err := p.Err(); err != nil {
 			return err
 		}

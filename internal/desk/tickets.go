@@ -1,0 +1,596 @@
+package desk
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sympoq/sympoq"
+	"github.com/sympoq/sympoq/internal/store"
+)
+
+// Limits of ticket text.
+const (
+	MaxSubjectLen  = 255
+	MaxMessageLen  = 100_000
+	MaxSolutionLen = 10_000
+	maxBillable    = 24 * 60
+	maxTags        = 50
+)
+
+// TicketView is a ticket as one caller may see it: with its customer and,
+// when asked, the events the caller may see, newest first.
+type TicketView struct {
+	*sympoq.Ticket
+	CustomerUser *sympoq.User
+	Events       []*sympoq.Event
+	ForCustomer  bool // customers see no internal events and no notes
+	Settings     *sympoq.Settings
+}
+
+// HasNotes is what the caller may know of internal notes.
+func (v *TicketView) HasNotes() bool { return v.Ticket.HasNotes && !v.ForCustomer }
+
+// findTicket looks a ticket up by display id, then by numeric id (§4.3).
+func findTicket(ctx context.Context, tx *store.Tx, accountID int64, ref string) (*sympoq.Ticket, error) {
+	if ref == "" || len(ref) > 64 {
+		return nil, sympoq.NotFound("ticket")
+	}
+	t, err := tx.TicketByDisplayID(ctx, accountID, ref)
+	if sympoq.ErrorCode(err) != sympoq.ENotFound {
+		return t, err
+	}
+	id, perr := strconv.ParseInt(ref, 10, 64)
+	if perr != nil || id <= 0 {
+		return nil, sympoq.NotFound("ticket")
+	}
+	return tx.Ticket(ctx, accountID, id)
+}
+
+// scope turns an actor into the SQL filter of what they may see.
+func scope(a Actor, set *sympoq.Settings) store.TicketScope {
+	if a.IsAdmin() {
+		return store.TicketScope{All: true}
+	}
+	var sc store.TicketScope
+	if a.IsAgent() {
+		sc.Me, sc.SelfAssign = a.ID(), set.Automation.AgentsSelfAssign
+		for q, r := range a.Roles {
+			if r == sympoq.RoleQueueManager {
+				sc.ManagedQueues = append(sc.ManagedQueues, q)
+			} else {
+				sc.AgentQueues = append(sc.AgentQueues, q)
+			}
+		}
+		return sc
+	}
+	if a.IsCustomer() {
+		sc.Customer = a.ID()
+		if a.User.Role == sympoq.RoleCustomerManager {
+			sc.Group = a.User.GroupID
+		}
+	}
+	return sc
+}
+
+// Ticket returns a ticket the caller may see; anything else is not found.
+func (s *Service) Ticket(ctx context.Context, a Actor, ref string, withEvents bool) (*TicketView, error) {
+	tx := s.db.Read()
+	set, err := tx.Settings(ctx, a.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := findTicket(ctx, tx, a.AccountID, ref)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.view(ctx, tx, a, set, t)
+	if err != nil {
+		return nil, err
+	}
+	if withEvents {
+		if v.Events, err = tx.Events(ctx, a.AccountID, t.ID, store.EventFilter{Internal: !v.ForCustomer}); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// view checks that a may see t and loads what the view shows.
+func (s *Service) view(ctx context.Context, tx *store.Tx, a Actor, set *sympoq.Settings, t *sympoq.Ticket) (*TicketView, error) {
+	cust, err := tx.User(ctx, a.AccountID, t.Customer)
+	if err != nil {
+		return nil, err
+	}
+	if !t.Deleted.IsZero() || !sympoq.Can(a, sympoq.ActSeeTicket, t.Ref(cust.GroupID), set) {
+		return nil, sympoq.NotFound("ticket")
+	}
+	return &TicketView{Ticket: t, CustomerUser: cust, ForCustomer: !a.IsAgent(), Settings: set}, nil
+}
+
+// TicketEvents lists a ticket's events the caller may see, a page at a time.
+func (s *Service) TicketEvents(ctx context.Context, a Actor, ref string, before int64, limit int) (*TicketView, error) {
+	v, err := s.Ticket(ctx, a, ref, false)
+	if err != nil {
+		return nil, err
+	}
+	v.Events, err = s.db.Read().Events(ctx, a.AccountID, v.ID, store.EventFilter{Internal: !v.ForCustomer, Before: before, Limit: limit})
+	return v, err
+}
+
+// TicketList is a list request: a filter and whether to count.
+type TicketList struct {
+	store.TicketFilter
+	CustomerRef string // customer id or email
+	GroupRef    Ref    // customer group id or name
+	Count       bool
+}
+
+// Tickets lists the tickets the caller may see that the filter selects.
+func (s *Service) Tickets(ctx context.Context, a Actor, q TicketList) ([]*TicketView, string, int, error) {
+	tx := s.db.Read()
+	set, err := tx.Settings(ctx, a.AccountID)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if a.IsGuest() {
+		return nil, "", 0, sympoq.Errorf(sympoq.EUnauthorized, "sign in first")
+	}
+	if q.Trash && !a.IsAdmin() {
+		return nil, "", 0, sympoq.Forbidden("only administrators see the trash")
+	}
+	if q.CustomerRef != "" {
+		var u *sympoq.User
+		if id, perr := strconv.ParseInt(q.CustomerRef, 10, 64); perr == nil {
+			u, err = tx.User(ctx, a.AccountID, id)
+		} else {
+			u, err = tx.UserByLogin(ctx, a.AccountID, q.CustomerRef)
+		}
+		if sympoq.ErrorCode(err) == sympoq.ENotFound {
+			return []*TicketView{}, "", 0, nil
+		} else if err != nil {
+			return nil, "", 0, err
+		}
+		q.Customer = u.ID
+	}
+	if q.GroupRef.ID != 0 || q.GroupRef.Name != "" {
+		g, err := s.group(ctx, tx, a.AccountID, q.GroupRef)
+		if sympoq.ErrorCode(err) == sympoq.ENotFound {
+			return []*TicketView{}, "", 0, nil
+		} else if err != nil {
+			return nil, "", 0, err
+		}
+		q.Group = g.ID
+	}
+	sc := scope(a, set)
+	ts, next, err := tx.Tickets(ctx, a.AccountID, sc, q.TicketFilter)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	total := 0
+	if q.Count {
+		if total, err = tx.CountTickets(ctx, a.AccountID, sc, q.TicketFilter); err != nil {
+			return nil, "", 0, err
+		}
+	}
+	// One lookup per distinct customer on the page.
+	users := map[int64]*sympoq.User{}
+	out := make([]*TicketView, len(ts))
+	for i, t := range ts {
+		u, ok := users[t.Customer]
+		if !ok {
+			if u, err = tx.User(ctx, a.AccountID, t.Customer); err != nil {
+				return nil, "", 0, err
+			}
+			users[t.Customer] = u
+		}
+		out[i] = &TicketView{Ticket: t, CustomerUser: u, ForCustomer: !a.IsAgent(), Settings: set}
+	}
+	return out, next, total, nil
+}
+
+// CustomerInput names the customer of a new request.
+type CustomerInput struct {
+	ID    Opt[int64]  `json:"id"`
+	Name  Opt[string] `json:"name"`
+	Email Opt[string] `json:"email"`
+}
+
+// SubmitInput is a new request (api.md §7 POST /request).
+type SubmitInput struct {
+	Description  Opt[string]               `json:"description"`
+	Subject      Opt[string]               `json:"subject"`
+	Topic        Opt[int64]                `json:"topic"`
+	Queue        Opt[int64]                `json:"queue"`
+	Priority     Opt[sympoq.Priority]      `json:"priority"`
+	Customer     Opt[CustomerInput]        `json:"customer"`
+	Tags         Opt[[]string]             `json:"tags"`
+	CustomFields Opt[map[string]jsonValue] `json:"custom_fields"`
+	Channel      sympoq.Channel            `json:"-"` // set by the transport
+}
+
+// Submit creates a request from a guest, a customer, or an agent on behalf of
+// a customer, in one transaction with its Submitted event and search entry.
+func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketView, error) {
+	var v *TicketView
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		set, err := tx.Settings(ctx, a.AccountID)
+		if err != nil {
+			return err
+		}
+		if !sympoq.Can(a, sympoq.ActSubmit, sympoq.TicketRef{}, set) {
+			if a.IsGuest() {
+				return sympoq.Forbidden("this help desk does not take requests from guests; sign in first")
+			}
+			return sympoq.Forbidden("your role may not submit requests")
+		}
+		now := tx.Now()
+		t := &sympoq.Ticket{AccountID: a.AccountID, Channel: in.Channel, Status: sympoq.StatusNew,
+			Priority: sympoq.PriorityNormal, Created: now, Updated: now, Tags: []string{}, CustomFields: map[string]string{}}
+		if !t.Channel.Valid() {
+			t.Channel = sympoq.ChannelAPI
+		}
+		var p sympoq.Problems
+		desc := strings.TrimRight(in.Description.Value(""), " \t\r\n")
+		if strings.TrimSpace(desc) == "" {
+			p.Add("description", sympoq.FieldMissing, "is required")
+		}
+		sympoq.CheckText(&p, "description", desc, MaxMessageLen, true)
+		t.Description = desc
+		subject := strings.TrimSpace(in.Subject.Value(""))
+		sympoq.CheckText(&p, "subject", subject, MaxSubjectLen, false)
+		if subject == "" {
+			subject = defaultSubject(desc)
+		}
+		t.Subject = subject
+		if in.Priority.Set {
+			if !in.Priority.V.Valid() || in.Priority.Null {
+				p.Add("priority", sympoq.FieldInvalid, "must be one of 1, 2, 3, 4")
+			} else {
+				t.Priority = in.Priority.V
+			}
+		}
+		if in.Topic.Set && !in.Topic.Null {
+			topic, err := tx.Topic(ctx, a.AccountID, in.Topic.V)
+			switch {
+			case sympoq.ErrorCode(err) == sympoq.ENotFound || err == nil && !topic.Active && !a.IsAgent():
+				p.Add("topic", sympoq.FieldInvalid, "is not a topic of this help desk")
+			case err != nil:
+				return err
+			default:
+				t.Topic = topic.ID
+				t.Queue = topic.QueueID
+			}
+		}
+		if in.Queue.Set && !in.Queue.Null {
+			if !a.IsAgent() {
+				p.Add("queue", sympoq.FieldReadonly, "is chosen by the help desk")
+			} else if _, err := tx.Queue(ctx, a.AccountID, in.Queue.V); sympoq.ErrorCode(err) == sympoq.ENotFound {
+				p.Add("queue", sympoq.FieldInvalid, "is not a queue of this account")
+			} else if err != nil {
+				return err
+			} else {
+				t.Queue = in.Queue.V
+			}
+		}
+		if t.Queue == 0 {
+			t.Queue = set.General.DefaultQueue
+		}
+		cust, err := s.submitter(ctx, tx, a, set, in.Customer, &p)
+		if err != nil {
+			return err
+		}
+		if in.Tags.Set {
+			tags, err := s.checkTags(ctx, tx, a, set, in.Tags.V, &p)
+			if err != nil {
+				return err
+			}
+			t.Tags = tags
+		}
+		if err := s.applyCustomFields(ctx, tx, a, t, in.CustomFields, true, &p); err != nil {
+			return err
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		t.Customer, t.ReportedBy = cust.ID, cust.Name
+		if err := s.insertTicket(ctx, tx, set, t); err != nil {
+			return err
+		}
+		e := &sympoq.Event{AccountID: t.AccountID, Ticket: t.ID, Date: now, Action: sympoq.EvSubmitted,
+			Description: t.Subject, Body: t.Description, Visibility: sympoq.Public}
+		if !a.IsGuest() {
+			e.AppliedBy, e.AppliedName = a.ID(), a.User.Name
+		} else {
+			e.AppliedBy, e.AppliedName = cust.ID, cust.Name
+		}
+		if err := tx.AddEvent(ctx, e); err != nil {
+			return err
+		}
+		if err := tx.IndexTicket(ctx, t, cust.Name+" "+cust.Email); err != nil {
+			return err
+		}
+		v = &TicketView{Ticket: t, CustomerUser: cust, ForCustomer: !a.IsAgent(), Settings: set}
+		return nil
+	})
+	return v, err
+}
+
+func defaultSubject(desc string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(desc), "\n")
+	line = strings.TrimSpace(line)
+	if utf8.RuneCountInString(line) > 80 {
+		r := []rune(line)
+		line = strings.TrimSpace(string(r[:80])) + "…"
+	}
+	if line == "" {
+		line = "(no subject)"
+	}
+	return line
+}
+
+// submitter is the customer a request is for: the caller when a customer,
+// else the one named by id or found (or created, unregistered) by email.
+func (s *Service) submitter(ctx context.Context, tx *store.Tx, a Actor, set *sympoq.Settings, in Opt[CustomerInput], p *sympoq.Problems) (*sympoq.User, error) {
+	if a.IsCustomer() {
+		if in.Set && !in.Null {
+			p.Add("customer", sympoq.FieldReadonly, "is you; a customer submits for themself")
+		}
+		return a.User, nil
+	}
+	if !in.Set || in.Null {
+		p.Add("customer", sympoq.FieldMissing, `is required: {"name", "email"} or {"id"}`)
+		return nil, nil
+	}
+	c := in.V
+	if c.ID.Set {
+		if !a.IsAgent() {
+			p.Add("customer.id", sympoq.FieldInvalid, "guests give their name and email")
+			return nil, nil
+		}
+		u, err := tx.User(ctx, a.AccountID, c.ID.V)
+		if sympoq.ErrorCode(err) == sympoq.ENotFound || err == nil && u.Kind != sympoq.KindCustomer {
+			p.Add("customer.id", sympoq.FieldInvalid, "is not a customer of this account")
+			return nil, nil
+		}
+		return u, err
+	}
+	email := strings.ToLower(strings.TrimSpace(c.Email.Value("")))
+	name := strings.TrimSpace(c.Name.Value(""))
+	if email == "" {
+		p.Add("customer.email", sympoq.FieldMissing, "is required")
+		return nil, nil
+	}
+	if code, msg := sympoq.ValidateEmail(email); code != "" {
+		p.Add("customer.email", code, "%s", msg)
+		return nil, nil
+	}
+	sympoq.CheckText(p, "customer.name", name, sympoq.MaxNameLen, false)
+	u, err := tx.UserByLogin(ctx, a.AccountID, email)
+	if err == nil {
+		if u.Kind != sympoq.KindCustomer {
+			p.Add("customer.email", sympoq.FieldInvalid, "belongs to an agent, not a customer")
+			return nil, nil
+		}
+		return u, nil
+	}
+	if sympoq.ErrorCode(err) != sympoq.ENotFound {
+		return nil, err
+	}
+	if p.Len() > 0 {
+		return nil, nil
+	}
+	if name == "" {
+		name, _, _ = strings.Cut(email, "@")
+	}
+	u = &sympoq.User{AccountID: a.AccountID, Kind: sympoq.KindCustomer, Name: name, Email: email, Active: true,
+		Notifications: true, Role: sympoq.RoleCustomer}
+	return u, tx.CreateUser(ctx, u)
+}
+
+// insertTicket draws a display id from the account's format and inserts t,
+// drawing again on the rare collision.
+func (s *Service) insertTicket(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket) error {
+	gen, err := sympoq.NewTicketIDGenerator(set.TicketIDFormat)
+	if err != nil {
+		gen, _ = sympoq.NewTicketIDGenerator(sympoq.DefaultTicketIDFormat)
+	}
+	local := t.Created.In(set.Location())
+	for attempt := 0; attempt < 20; attempt++ {
+		var seq int64
+		if gen.UsesSequence() || attempt == 0 {
+			if seq, err = tx.NextCounter(ctx, t.AccountID, "ticket"); err != nil {
+				return err
+			}
+		}
+		t.DisplayID = gen.Generate(local, seq, rand.IntN)
+		ok, err := tx.CreateTicket(ctx, t)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("no free ticket id after 20 draws with format %q", set.TicketIDFormat)
+}
+
+// checkTags validates tags against the managed list, adding new names when
+// the caller may create tags.
+func (s *Service) checkTags(ctx context.Context, tx *store.Tx, a Actor, set *sympoq.Settings, tags []string, p *sympoq.Problems) ([]string, error) {
+	if len(tags) > maxTags {
+		p.Add("tags", sympoq.FieldInvalid, "may hold at most %d tags", maxTags)
+		return nil, nil
+	}
+	known, err := tx.Tags(ctx, a.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]string{}
+	for _, t := range known {
+		byName[strings.ToLower(t.Name)] = t.Name
+	}
+	out := []string{}
+	seen := map[string]bool{}
+	for i, raw := range tags {
+		name := strings.TrimSpace(raw)
+		f := fmt.Sprintf("tags[%d]", i)
+		sympoq.CheckText(p, f, name, sympoq.MaxTagLen, false)
+		if name == "" || strings.ContainsAny(name, ",\t") {
+			p.Add(f, sympoq.FieldInvalid, "must be a non-empty name without commas")
+			continue
+		}
+		key := strings.ToLower(name)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if canon, ok := byName[key]; ok {
+			out = append(out, canon)
+			continue
+		}
+		if !sympoq.Can(a, sympoq.ActCreateTag, sympoq.TicketRef{}, set) {
+			p.Add(f, sympoq.FieldInvalid, "%q is not in the tag list, and new tags may not be created here", name)
+			continue
+		}
+		if p.Len() == 0 {
+			if err := tx.CreateTag(ctx, &sympoq.Tag{AccountID: a.AccountID, Name: name}); err != nil {
+				return nil, err
+			}
+		}
+		byName[key] = name
+		out = append(out, name)
+	}
+	return out, nil
+}
+
+// billable reads an action's billable minutes: agents only, defaulting to
+// the account setting.
+func billable(a Actor, set *sympoq.Settings, in Opt[int], p *sympoq.Problems) int {
+	if !in.Set || in.Null {
+		if a.IsAgent() {
+			return set.Automation.DefaultBillableMinutes
+		}
+		return 0
+	}
+	if !a.IsAgent() {
+		p.Add("billable", sympoq.FieldReadonly, "is recorded by agents")
+		return 0
+	}
+	if in.V < 0 || in.V > maxBillable {
+		p.Add("billable", sympoq.FieldInvalid, "must be from 0 to %d minutes", maxBillable)
+		return 0
+	}
+	return in.V
+}
+
+// change is one action on one ticket inside its transaction.
+type change struct {
+	s      *Service
+	ctx    context.Context
+	tx     *store.Tx
+	a      Actor
+	set    *sympoq.Settings
+	t      *sympoq.Ticket
+	cust   *sympoq.User
+	events []*sympoq.Event
+	p      sympoq.Problems
+	// result is the ticket the caller gets back (a spawned ticket, say).
+	result *TicketView
+}
+
+// Ref is the ticket as the access rules see it.
+func (c *change) ref() sympoq.TicketRef { return c.t.Ref(c.cust.GroupID) }
+
+// require fails unless the actor may do act on the ticket.
+func (c *change) require(act sympoq.Action, what string) error {
+	if !sympoq.Can(c.a, act, c.ref(), c.set) {
+		return sympoq.Forbidden("your role may not %s on this ticket", what)
+	}
+	return nil
+}
+
+// event appends an event by the actor, counting its billable minutes.
+func (c *change) event(action sympoq.EventAction, desc, body string, vis sympoq.Visibility, minutes int) *sympoq.Event {
+	e := &sympoq.Event{AccountID: c.t.AccountID, Ticket: c.t.ID, Date: c.tx.Now(), Action: action, Description: desc,
+		Body: body, Visibility: vis, Billable: minutes}
+	if !c.a.IsGuest() && c.a.User.ID != 0 {
+		e.AppliedBy, e.AppliedName = c.a.ID(), c.a.User.Name
+	}
+	c.t.Minutes += minutes
+	c.events = append(c.events, e)
+	return e
+}
+
+// status moves the ticket by the status rule.
+func (c *change) status(action sympoq.EventAction, assigning bool) sympoq.Transition {
+	tr := sympoq.NextStatus(c.t.Status, action, assigning, sympoq.TransitionRules{CustomersReopen: c.set.Automation.CustomersReopen})
+	c.setStatus(tr.Status)
+	return tr
+}
+
+func (c *change) setStatus(st sympoq.Status) {
+	if st == sympoq.StatusClosed && c.t.Status != sympoq.StatusClosed {
+		c.t.ClosedOn = c.tx.Now()
+	}
+	if st != sympoq.StatusClosed {
+		c.t.ClosedOn = time.Time{}
+	}
+	c.t.Status = st
+}
+
+// act runs fn on the ticket ref in one transaction: load and lock, check
+// that the caller may see it (else not found), apply, then save the ticket
+// with its events only if fn succeeded and found no problems.
+func (s *Service) act(ctx context.Context, a Actor, ref string, fn func(c *change) error) (*TicketView, error) {
+	if a.IsGuest() {
+		return nil, sympoq.Errorf(sympoq.EUnauthorized, "sign in first")
+	}
+	var out *TicketView
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		set, err := tx.Settings(ctx, a.AccountID)
+		if err != nil {
+			return err
+		}
+		t, err := findTicket(ctx, tx, a.AccountID, ref)
+		if err != nil {
+			return err
+		}
+		if t, err = tx.LockTicket(ctx, a.AccountID, t.ID); err != nil {
+			return err
+		}
+		v, err := s.view(ctx, tx, a, set, t)
+		if err != nil {
+			return err
+		}
+		c := &change{s: s, ctx: ctx, tx: tx, a: a, set: set, t: t, cust: v.CustomerUser}
+		version := t.Version
+		if err := fn(c); err != nil {
+			return err
+		}
+		if err := c.p.Err(); err != nil {
+			return err
+		}
+		if len(c.events) > 0 {
+			t.Updated = tx.Now()
+			if err := tx.UpdateTicket(ctx, t, version); err != nil {
+				return err
+			}
+			for _, e := range c.events {
+				if err := tx.AddEvent(ctx, e); err != nil {
+					return err
+				}
+			}
+		}
+		out = c.result
+		if out == nil {
+			out = v
+		}
+		return nil
+	})
+	return out, err
+}

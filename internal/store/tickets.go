@@ -1,0 +1,288 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/sympoq/sympoq"
+)
+
+// NextCounter increments and returns the account's counter name (ticket
+// sequence numbers), inside the caller's transaction.
+func (tx *Tx) NextCounter(ctx context.Context, accountID int64, name string) (int64, error) {
+	var v int64
+	err := tx.q.QueryRowContext(ctx, `INSERT INTO counters (account_id, name, value) VALUES ($1, $2, 1)
+		ON CONFLICT (account_id, name) DO UPDATE SET value = counters.value + 1 RETURNING value`, accountID, name).Scan(&v)
+	return v, err
+}
+
+const ticketColumns = `t.id, t.account_id, t.display_id, t.queue_id, t.topic_id, t.channel, t.priority, t.status,
+	t.subject, t.description, t.reported_by, t.customer_id, t.assignee_id, t.created_at, t.assigned_at,
+	t.responded_at, t.updated_at, t.closed_at, t.deadline, t.minutes, t.rating, t.tags, t.solution,
+	t.custom_fields, t.has_attachments, t.has_notes, t.merged_into, t.linked_from, t.deleted_at, t.version`
+
+func scanTicket(s scanner) (*sympoq.Ticket, error) {
+	var t sympoq.Ticket
+	var topic, assignee, merged, linked nullInt
+	var created, assigned, responded, updated, closed, deadline, deleted nullInt
+	var tags, custom string
+	err := s.Scan(&t.ID, &t.AccountID, &t.DisplayID, &t.Queue, &topic, &t.Channel, &t.Priority, &t.Status,
+		&t.Subject, &t.Description, &t.ReportedBy, &t.Customer, &assignee, &created, &assigned, &responded,
+		&updated, &closed, &deadline, &t.Minutes, &t.Rating, &tags, &t.Solution, &custom, &t.HasAttach,
+		&t.HasNotes, &merged, &linked, &deleted, &t.Version)
+	if err != nil {
+		return nil, mapErr(err, "ticket")
+	}
+	t.Topic, t.Assignee, t.MergedInto, t.LinkedFrom = topic.Int64, assignee.Int64, merged.Int64, linked.Int64
+	t.Created, t.AssignedOn, t.Responded = fromMicros(created), fromMicros(assigned), fromMicros(responded)
+	t.Updated, t.ClosedOn, t.Deadline, t.Deleted = fromMicros(updated), fromMicros(closed), fromMicros(deadline), fromMicros(deleted)
+	t.Tags = splitTags(tags)
+	t.CustomFields = map[string]string{}
+	if err := json.Unmarshal([]byte(custom), &t.CustomFields); err != nil {
+		return nil, fmt.Errorf("ticket %d custom fields: %w", t.ID, err)
+	}
+	return &t, nil
+}
+
+// Tags are kept twice: as a tab-separated column for reading a ticket in one
+// row, and as ticket_tags rows for filtering by tag.
+func splitTags(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, "\t")
+}
+
+// CreateTicket inserts t unless its display id is taken, in which case it
+// reports false so the caller can draw another id (without aborting the
+// transaction).
+func (tx *Tx) CreateTicket(ctx context.Context, t *sympoq.Ticket) (bool, error) {
+	custom, err := json.Marshal(t.CustomFields)
+	if err != nil {
+		return false, err
+	}
+	if t.CustomFields == nil {
+		custom = []byte("{}")
+	}
+	t.Version = 1
+	err = tx.q.QueryRowContext(ctx, `INSERT INTO tickets (account_id, display_id, queue_id, topic_id, channel, priority,
+		status, subject, description, reported_by, customer_id, assignee_id, created_at, assigned_at, responded_at,
+		updated_at, closed_at, deadline, minutes, rating, tags, solution, custom_fields, has_attachments, has_notes,
+		merged_into, linked_from, deleted_at, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+		$23, $24, $25, $26, $27, $28, 1)
+		ON CONFLICT (account_id, display_id) DO NOTHING RETURNING id`,
+		t.AccountID, t.DisplayID, t.Queue, nullID(t.Topic), int(t.Channel), int(t.Priority), int(t.Status),
+		t.Subject, t.Description, t.ReportedBy, t.Customer, nullID(t.Assignee), micros(t.Created),
+		micros(t.AssignedOn), micros(t.Responded), micros(t.Updated), micros(t.ClosedOn), micros(t.Deadline),
+		t.Minutes, t.Rating, strings.Join(t.Tags, "\t"), t.Solution, string(custom), t.HasAttach, t.HasNotes,
+		nullID(t.MergedInto), nullID(t.LinkedFrom), micros(t.Deleted)).Scan(&t.ID)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, tx.setTicketTags(ctx, t)
+}
+
+// UpdateTicket saves every mutable field of t and bumps its version, but
+// only if its version is still expected (optimistic concurrency); otherwise
+// it returns a conflict.
+func (tx *Tx) UpdateTicket(ctx context.Context, t *sympoq.Ticket, expected int64) error {
+	custom, err := json.Marshal(t.CustomFields)
+	if err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, `UPDATE tickets SET queue_id = $1, topic_id = $2, priority = $3, status = $4, assignee_id = $5,
+		assigned_at = $6, responded_at = $7, updated_at = $8, closed_at = $9, deadline = $10, minutes = $11, rating = $12,
+		tags = $13, solution = $14, custom_fields = $15, has_attachments = $16, has_notes = $17, merged_into = $18,
+		deleted_at = $19, version = version + 1
+		WHERE account_id = $20 AND id = $21 AND version = $22`,
+		t.Queue, nullID(t.Topic), int(t.Priority), int(t.Status), nullID(t.Assignee), micros(t.AssignedOn),
+		micros(t.Responded), micros(t.Updated), micros(t.ClosedOn), micros(t.Deadline), t.Minutes, t.Rating,
+		strings.Join(t.Tags, "\t"), t.Solution, string(custom), t.HasAttach, t.HasNotes, nullID(t.MergedInto),
+		micros(t.Deleted), t.AccountID, t.ID, expected)
+	if err := checkAffected(res, err, "ticket"); err != nil {
+		if sympoq.ErrorCode(err) == sympoq.ENotFound {
+			return sympoq.Errorf(sympoq.EConflict, "the ticket was changed by someone else; reload it and try again")
+		}
+		return err
+	}
+	t.Version = expected + 1
+	return tx.setTicketTags(ctx, t)
+}
+
+func (tx *Tx) setTicketTags(ctx context.Context, t *sympoq.Ticket) error {
+	if _, err := tx.exec(ctx, `DELETE FROM ticket_tags WHERE account_id = $1 AND ticket_id = $2`, t.AccountID, t.ID); err != nil {
+		return err
+	}
+	for _, tag := range t.Tags {
+		if _, err := tx.exec(ctx, `INSERT INTO ticket_tags (account_id, ticket_id, tag) VALUES ($1, $2, $3)`,
+			t.AccountID, t.ID, strings.ToLower(tag)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Ticket returns a ticket by its numeric id.
+func (tx *Tx) Ticket(ctx context.Context, accountID, id int64) (*sympoq.Ticket, error) {
+	return scanTicket(tx.q.QueryRowContext(ctx, `SELECT `+ticketColumns+` FROM tickets t WHERE t.account_id = $1 AND t.id = $2`, accountID, id))
+}
+
+// TicketByDisplayID returns a ticket by its display id.
+func (tx *Tx) TicketByDisplayID(ctx context.Context, accountID int64, display string) (*sympoq.Ticket, error) {
+	return scanTicket(tx.q.QueryRowContext(ctx, `SELECT `+ticketColumns+` FROM tickets t WHERE t.account_id = $1 AND t.display_id = $2`, accountID, display))
+}
+
+// LockTicket re-reads a ticket inside a write transaction (FOR UPDATE on
+// PostgreSQL; SQLite's write lock is already held).
+func (tx *Tx) LockTicket(ctx context.Context, accountID, id int64) (*sympoq.Ticket, error) {
+	q := `SELECT ` + ticketColumns + ` FROM tickets t WHERE t.account_id = $1 AND t.id = $2`
+	if tx.db.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	return scanTicket(tx.q.QueryRowContext(ctx, q, accountID, id))
+}
+
+// AddEvent appends e to its ticket's log and sets e.ID.
+func (tx *Tx) AddEvent(ctx context.Context, e *sympoq.Event) error {
+	id, err := tx.insert(ctx, `INSERT INTO events (account_id, ticket_id, created_at, action, description, body, applied_by,
+		applied_name, billable, attachment_id, visibility, rating) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		e.AccountID, e.Ticket, micros(e.Date), string(e.Action), e.Description, e.Body, nullID(e.AppliedBy),
+		e.AppliedName, e.Billable, nullID(e.Attachment), string(e.Visibility), e.Rating)
+	e.ID = id
+	return err
+}
+
+// EventFilter selects events of one ticket, newest first.
+type EventFilter struct {
+	Internal bool  // include internal events
+	Before   int64 // event id cursor: only older events
+	Limit    int   // 0: all
+}
+
+// Events lists a ticket's events newest first.
+func (tx *Tx) Events(ctx context.Context, accountID, ticketID int64, f EventFilter) ([]*sympoq.Event, error) {
+	q := `SELECT id, ticket_id, created_at, action, description, body, applied_by, applied_name, billable,
+		attachment_id, visibility, rating FROM events WHERE account_id = $1 AND ticket_id = $2`
+	args := []any{accountID, ticketID}
+	if !f.Internal {
+		q += ` AND visibility = 'public'`
+	}
+	if f.Before > 0 {
+		args = append(args, f.Before)
+		q += fmt.Sprintf(` AND id < $%d`, len(args))
+	}
+	q += ` ORDER BY id DESC`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
+	}
+	rows, err := tx.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*sympoq.Event{}
+	for rows.Next() {
+		e := &sympoq.Event{AccountID: accountID}
+		var date, by, att nullInt
+		var action, vis string
+		if err := rows.Scan(&e.ID, &e.Ticket, &date, &action, &e.Description, &e.Body, &by, &e.AppliedName,
+			&e.Billable, &att, &vis, &e.Rating); err != nil {
+			return nil, err
+		}
+		e.Date, e.AppliedBy, e.Attachment = fromMicros(date), by.Int64, att.Int64
+		e.Action, e.Visibility = sympoq.EventAction(action), sympoq.Visibility(vis)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Event returns one event of a ticket.
+func (tx *Tx) Event(ctx context.Context, accountID, ticketID, id int64) (*sympoq.Event, error) {
+	es, err := tx.Events(ctx, accountID, ticketID, EventFilter{Internal: true, Before: id + 1, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(es) == 0 || es[0].ID != id {
+		return nil, sympoq.NotFound("event")
+	}
+	return es[0], nil
+}
+
+// maxIndexedText bounds what one message adds to a ticket's search index.
+const maxIndexedText = 32 << 10
+
+func clipText(s string) string {
+	if len(s) > maxIndexedText {
+		s = s[:maxIndexedText]
+	}
+	return s
+}
+
+// IndexTicket creates the search entry of a new ticket.
+func (tx *Tx) IndexTicket(ctx context.Context, t *sympoq.Ticket, customer string) error {
+	var err error
+	if tx.db.dialect == SQLite {
+		_, err = tx.exec(ctx, `INSERT INTO ticket_fts (rowid, subject, body, customer) VALUES ($1, $2, $3, $4)`,
+			t.ID, t.Subject, clipText(t.Description), customer)
+	} else {
+		_, err = tx.exec(ctx, `UPDATE tickets SET search = setweight(to_tsvector('simple', $1), 'A') ||
+			to_tsvector('simple', $2) || setweight(to_tsvector('simple', $3), 'B') WHERE account_id = $4 AND id = $5`,
+			t.Subject, clipText(t.Description), customer, t.AccountID, t.ID)
+	}
+	return err
+}
+
+// IndexText adds a message to a ticket's search entry.
+func (tx *Tx) IndexText(ctx context.Context, accountID, ticketID int64, text string) error {
+	var err error
+	if tx.db.dialect == SQLite {
+		_, err = tx.exec(ctx, `UPDATE ticket_fts SET body = body || char(10) || $1 WHERE rowid = $2`, clipText(text), ticketID)
+	} else {
+		// A tsvector holds at most 1 MB; a very long conversation stops growing it.
+		_, err = tx.exec(ctx, `UPDATE tickets SET search = CASE WHEN length(search) < 200000
+			THEN search || to_tsvector('simple', $1) ELSE search END WHERE account_id = $2 AND id = $3`,
+			clipText(text), accountID, ticketID)
+	}
+	return err
+}
+
+// PurgeTickets removes tickets deleted before cutoff with everything they
+// own, at most limit at a time, and returns how many went.
+func (tx *Tx) PurgeTickets(ctx context.Context, accountID int64, cutoff int64, limit int) ([]int64, error) {
+	rows, err := tx.q.QueryContext(ctx, fmt.Sprintf(`SELECT id FROM tickets WHERE account_id = $1 AND deleted_at IS NOT NULL
+		AND deleted_at < $2 ORDER BY id LIMIT %d`, limit), accountID, cutoff)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if _, err := tx.exec(ctx, `UPDATE tickets SET merged_into = NULL WHERE account_id = $1 AND merged_into = $2`, accountID, id); err != nil {
+			return nil, err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM tickets WHERE account_id = $1 AND id = $2`, accountID, id); err != nil {
+			return nil, err
+		}
+		if tx.db.dialect == SQLite {
+			if _, err := tx.exec(ctx, `DELETE FROM ticket_fts WHERE rowid = $1`, id); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ids, nil
+}
