@@ -95,6 +95,8 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 	// Until outbound SMTP exists, mail is written to the outbox directory.
 	sender := mail.DirSender{Dir: filepath.Join(cfg.DataDir, "outbox"), Logger: logger}
 	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: sender, AccountURL: cfg.AccountURL, From: *from, Logger: logger})
+	jobs.Register(runner, &jobs.PurgeWorker{DB: db, Logger: logger})
+	runner.Every(time.Hour, desk.PurgeTrash{})
 	return &app{cfg: cfg, logger: logger, db: db, jobs: runner, desk: desk.New(db, runner, logger)}, nil
 }
 

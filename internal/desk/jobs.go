@@ -25,3 +25,9 @@ type RegistrationEmail struct {
 
 // Kind names the job.
 func (RegistrationEmail) Kind() string { return "registration_email" }
+
+// PurgeTrash removes tickets that have been in the trash for TrashDays.
+type PurgeTrash struct{}
+
+// Kind names the job.
+func (PurgeTrash) Kind() string { return "purge_trash" }

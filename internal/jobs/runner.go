@@ -138,3 +138,11 @@ func CompleteTx[T river.JobArgs](ctx context.Context, db *store.DB, tx *store.Tx
 	}
 	return nil
 }
+
+// Every enqueues job every interval, and once at start, from the elected
+// leader only, so that several processes never run it twice.
+func (r *Runner) Every(interval time.Duration, job desk.Job) {
+	r.client.PeriodicJobs().Add(river.NewPeriodicJob(river.PeriodicInterval(interval),
+		func() (river.JobArgs, *river.InsertOpts) { return job, nil },
+		&river.PeriodicJobOpts{RunOnStart: true}))
+}
