@@ -147,3 +147,16 @@ func NextStatus(cur Status, action EventAction, assigning bool, r TransitionRule
 	}
 	return Transition{Status: cur}
 }
+
+// Attachment is a file stored with a ticket; its bytes live in the blob
+// store under SHA256.
+type Attachment struct {
+	ID          int64
+	AccountID   int64
+	Ticket      int64
+	Name        string
+	ContentType string
+	Size        int64
+	SHA256      string
+	Created     time.Time
+}

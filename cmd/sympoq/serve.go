@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sympoq/sympoq"
+	"github.com/sympoq/sympoq/internal/blob"
 	"github.com/sympoq/sympoq/internal/config"
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/jobs"
@@ -97,7 +98,14 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: sender, AccountURL: cfg.AccountURL, From: *from, Logger: logger})
 	jobs.Register(runner, &jobs.PurgeWorker{DB: db, Logger: logger})
 	runner.Every(time.Hour, desk.PurgeTrash{})
-	return &app{cfg: cfg, logger: logger, db: db, jobs: runner, desk: desk.New(db, runner, logger)}, nil
+	blobs, err := blob.NewLocal(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	jobs.Register(runner, &jobs.BlobCleanWorker{DB: db, Blobs: blobs, Logger: logger})
+	runner.Every(time.Hour, desk.CleanBlobs{})
+	return &app{cfg: cfg, logger: logger, db: db, jobs: runner, desk: desk.New(db, runner, logger, desk.WithBlobs(blobs))}, nil
 }
 
 func (a *app) close() { a.db.Close() }

@@ -62,6 +62,8 @@ func (a *API) Routes() []Route {
 		{"POST /ticket/{id}/merge", action(a, (*desk.Service).Merge)},
 		{"POST /ticket/{id}/unmerge", bare(a, (*desk.Service).Unmerge)},
 		{"GET /ticket/{id}/events", a.events},
+		{"POST /ticket/{id}/attachment", a.upload},
+		{"GET /ticket/{id}/attachment/{n}", a.download},
 
 		// Settings items (api.md §9). Queues answer both compat forms of
 		// the permission switch.

@@ -31,3 +31,9 @@ type PurgeTrash struct{}
 
 // Kind names the job.
 func (PurgeTrash) Kind() string { return "purge_trash" }
+
+// CleanBlobs removes stored files that no attachment refers to any more.
+type CleanBlobs struct{}
+
+// Kind names the job.
+func (CleanBlobs) Kind() string { return "clean_blobs" }

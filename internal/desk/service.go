@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/sympoq/sympoq"
+	"github.com/sympoq/sympoq/internal/blob"
 	"github.com/sympoq/sympoq/internal/store"
 )
 
@@ -13,11 +14,16 @@ type Service struct {
 	db     *store.DB
 	jobs   Enqueuer
 	logger *slog.Logger
+	blobs  *blob.Local
 }
 
 // New returns the use cases over db, enqueuing background work on jobs.
-func New(db *store.DB, jobs Enqueuer, logger *slog.Logger) *Service {
-	return &Service{db: db, jobs: jobs, logger: logger}
+func New(db *store.DB, jobs Enqueuer, logger *slog.Logger, opts ...Option) *Service {
+	s := &Service{db: db, jobs: jobs, logger: logger}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // DB is the store behind s, for the read-only lookups of the transports.

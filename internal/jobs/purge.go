@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/sympoq/sympoq/internal/blob"
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/store"
 )
@@ -56,4 +57,27 @@ func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[desk.PurgeTrash])
 		}
 	}
 	return nil
+}
+
+// orphanAge keeps a blob written moments before its attachment row commits.
+const orphanAge = time.Hour
+
+// BlobCleanWorker removes stored files that no attachment of any account
+// refers to (purged tickets, uploads whose transaction failed).
+type BlobCleanWorker struct {
+	river.WorkerDefaults[desk.CleanBlobs]
+	DB     *store.DB
+	Blobs  *blob.Local
+	Logger *slog.Logger
+}
+
+// Work walks the blob store once.
+func (w *BlobCleanWorker) Work(ctx context.Context, job *river.Job[desk.CleanBlobs]) error {
+	n, err := w.Blobs.CleanOrphans(ctx, func(sha string) (bool, error) {
+		return w.DB.Read().BlobReferenced(ctx, sha)
+	}, orphanAge)
+	if n > 0 && w.Logger != nil {
+		w.Logger.InfoContext(ctx, "removed unreferenced files", "count", n)
+	}
+	return err
 }

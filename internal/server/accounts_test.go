@@ -53,38 +53,42 @@ func TestAccountIsolation(t *testing.T) {
 		_, err = s.desk.Note(ctx, sympoq.NewActor(agB), tkB.DisplayID, desk.MessageInput{Message: desk.Some(marker + " note")})
 		must(t, err)
 
+		attB, err := s.desk.Attach(ctx, sympoq.NewActor(agB), tkB.DisplayID, desk.AttachInput{Name: marker + ".txt", Body: strings.NewReader(marker + " file")})
+		must(t, err)
+
 		ids := map[string]int64{"agent": agB.ID, "customer": cuB.ID, "queue": qB.ID, "topic": tB.ID,
 			"group": gB.ID, "tag": tagB.ID, "apikey": keyOfB.ID, "ticket": tkB.ID}
 		// Bodies that try to reach B through references.
 		bodies := map[string]any{
-			"POST /agent":               map[string]any{"name": "Spy", "email": "spy@acme.test", "permissions": []map[string]any{{"queue": qB.ID, "role": "Agent"}}},
-			"PUT /agent/{id}":           map[string]any{"name": "Hijacked"},
-			"POST /customer":            map[string]any{"name": "Spy", "group": gB.ID},
-			"PUT /customer/{id}":        map[string]any{"name": "Hijacked"},
-			"POST /queue":               map[string]any{"name": "Spy queue", "permissions": []map[string]any{{"agent": agB.ID, "role": "Agent"}}},
-			"PUT /queue/{id}":           map[string]any{"name": "Hijacked"},
-			"POST /topic":               map[string]any{"name": "Spy topic", "queue": qB.ID},
-			"PUT /topic/{id}":           map[string]any{"name": "Hijacked"},
-			"POST /group":               map[string]any{"name": marker + " Group"}, // B's name is free in A
-			"PUT /group/{id}":           map[string]any{"name": "Hijacked"},
-			"POST /tag":                 map[string]any{"name": marker + " Tag"},
-			"PUT /tag/{id}":             map[string]any{"name": "Hijacked"},
-			"PUT /settings":             map[string]any{"general": map[string]any{"default_queue": qB.ID}},
-			"PUT /profile":              map[string]any{"name": "Administrator"},
-			"POST /profile/apikeys":     map[string]any{"name": "probe"},
-			"POST /request":             map[string]any{"description": "probe", "customer": map[string]any{"id": cuB.ID}},
-			"POST /ticket":              map[string]any{"description": "probe", "customer": map[string]any{"id": cuB.ID}, "queue": qB.ID},
-			"PUT /ticket/{id}":          map[string]any{"priority": 4},
-			"POST /ticket/{id}/restore": map[string]any{},
-			"POST /ticket/{id}/reply":   map[string]any{"message": "probe"},
-			"POST /ticket/{id}/note":    map[string]any{"message": "probe"},
-			"POST /ticket/{id}/call":    map[string]any{"direction": "in", "minutes": 1, "summary": "probe"},
-			"POST /ticket/{id}/assign":  map[string]any{"agent": nil},
-			"POST /ticket/{id}/close":   map[string]any{"solution": "probe"},
-			"POST /ticket/{id}/reopen":  map[string]any{},
-			"POST /ticket/{id}/rating":  map[string]any{"event": 1, "rating": 5},
-			"POST /ticket/{id}/merge":   map[string]any{"into": "1"},
-			"POST /ticket/{id}/unmerge": map[string]any{},
+			"POST /agent":                  map[string]any{"name": "Spy", "email": "spy@acme.test", "permissions": []map[string]any{{"queue": qB.ID, "role": "Agent"}}},
+			"PUT /agent/{id}":              map[string]any{"name": "Hijacked"},
+			"POST /customer":               map[string]any{"name": "Spy", "group": gB.ID},
+			"PUT /customer/{id}":           map[string]any{"name": "Hijacked"},
+			"POST /queue":                  map[string]any{"name": "Spy queue", "permissions": []map[string]any{{"agent": agB.ID, "role": "Agent"}}},
+			"PUT /queue/{id}":              map[string]any{"name": "Hijacked"},
+			"POST /topic":                  map[string]any{"name": "Spy topic", "queue": qB.ID},
+			"PUT /topic/{id}":              map[string]any{"name": "Hijacked"},
+			"POST /group":                  map[string]any{"name": marker + " Group"}, // B's name is free in A
+			"PUT /group/{id}":              map[string]any{"name": "Hijacked"},
+			"POST /tag":                    map[string]any{"name": marker + " Tag"},
+			"PUT /tag/{id}":                map[string]any{"name": "Hijacked"},
+			"PUT /settings":                map[string]any{"general": map[string]any{"default_queue": qB.ID}},
+			"PUT /profile":                 map[string]any{"name": "Administrator"},
+			"POST /profile/apikeys":        map[string]any{"name": "probe"},
+			"POST /request":                map[string]any{"description": "probe", "customer": map[string]any{"id": cuB.ID}},
+			"POST /ticket":                 map[string]any{"description": "probe", "customer": map[string]any{"id": cuB.ID}, "queue": qB.ID},
+			"PUT /ticket/{id}":             map[string]any{"priority": 4},
+			"POST /ticket/{id}/restore":    map[string]any{},
+			"POST /ticket/{id}/reply":      map[string]any{"message": "probe"},
+			"POST /ticket/{id}/note":       map[string]any{"message": "probe"},
+			"POST /ticket/{id}/call":       map[string]any{"direction": "in", "minutes": 1, "summary": "probe"},
+			"POST /ticket/{id}/assign":     map[string]any{"agent": nil},
+			"POST /ticket/{id}/close":      map[string]any{"solution": "probe"},
+			"POST /ticket/{id}/reopen":     map[string]any{},
+			"POST /ticket/{id}/rating":     map[string]any{"event": 1, "rating": 5},
+			"POST /ticket/{id}/merge":      map[string]any{"into": "1"},
+			"POST /ticket/{id}/unmerge":    map[string]any{},
+			"POST /ticket/{id}/attachment": upload{name: "probe.txt", data: []byte("probe")},
 		}
 		// Status A must get on each route; anything with B's id is 404.
 		want := map[string]int{
@@ -122,6 +126,7 @@ func TestAccountIsolation(t *testing.T) {
 					}
 				}
 				url = strings.Replace(url, "{permissions}", "1", 1)
+				url = strings.Replace(url, "{n}", fmt.Sprint(attB.ID), 1)
 				var body any
 				if method == "POST" || method == "PUT" {
 					b, ok := bodies[short]
@@ -132,7 +137,7 @@ func TestAccountIsolation(t *testing.T) {
 				}
 				urls := []string{url}
 				if strings.Contains(path, "/ticket/{id}") {
-					urls = append(urls, strings.Replace(path, "{id}", tkB.DisplayID, 1))
+					urls = append(urls, strings.Replace(strings.Replace(path, "{id}", tkB.DisplayID, 1), "{n}", fmt.Sprint(attB.ID), 1))
 				}
 				for _, url := range urls {
 					r := s.call(method, "acme", url, keyA, body)
@@ -159,7 +164,7 @@ func TestAccountIsolation(t *testing.T) {
 			t.Errorf("beta's agent key revoked or broken: %d %s", r.status, r.body)
 		}
 		r = s.call("GET", "beta", api+"/ticket/"+tkB.DisplayID+"?event_log=1", keyB, nil)
-		if r.status != 200 || strings.Count(string(r.body), `"action"`) != 2 || !strings.Contains(string(r.body), `"priority":2`) {
+		if r.status != 200 || strings.Count(string(r.body), `"action"`) != 3 || !strings.Contains(string(r.body), `"priority":2`) {
 			t.Errorf("beta's ticket after acme's attempts: %d %s", r.status, r.body)
 		}
 		set, err := s.db.Read().Settings(ctx, idB)

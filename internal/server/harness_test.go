@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
+	"github.com/sympoq/sympoq/internal/blob"
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/jobs"
 	"github.com/sympoq/sympoq/internal/server"
@@ -38,7 +40,11 @@ func newStack(t *testing.T, db *store.DB, baseDomain string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := desk.New(db, runner, logger)
+	blobs, err := blob.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := desk.New(db, runner, logger, desk.WithBlobs(blobs))
 	srv := httptest.NewServer(server.New(db, d, server.Options{BaseDomain: baseDomain, Logger: logger}))
 	t.Cleanup(srv.Close)
 	return &stack{t: t, db: db, desk: d, jobs: runner, srv: srv, domain: baseDomain}
@@ -92,7 +98,18 @@ func (r response) decode(t *testing.T, v any) {
 func (s *stack) call(method, account, path, key string, body any) response {
 	s.t.Helper()
 	var rd io.Reader
+	contentType := "application/json"
 	switch b := body.(type) {
+	case upload:
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for k, v := range b.fields {
+			_ = mw.WriteField(k, v)
+		}
+		fw, _ := mw.CreateFormFile("file", b.name)
+		_, _ = fw.Write(b.data)
+		_ = mw.Close()
+		rd, contentType = &buf, mw.FormDataContentType()
 	case nil:
 	case string:
 		rd = bytes.NewBufferString(b)
@@ -116,7 +133,7 @@ func (s *stack) call(method, account, path, key string, body any) response {
 		req.Header.Set("apikey", key)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	res, err := s.srv.Client().Do(req)
 	if err != nil {
@@ -128,3 +145,10 @@ func (s *stack) call(method, account, path, key string, body any) response {
 }
 
 const api = "/app/desk/api"
+
+// upload is a multipart file upload body for call.
+type upload struct {
+	name   string
+	data   []byte
+	fields map[string]string
+}

@@ -15,8 +15,10 @@ import (
 	"github.com/sympoq/sympoq/internal/api"
 )
 
-// maxBody bounds any request body; JSON endpoints bound theirs tighter.
-const maxBody = 32 << 20
+// maxBody bounds any request body: the largest attachment settings allow
+// plus room for the multipart envelope. JSON endpoints bound theirs to 1 MiB,
+// uploads to the account's file limit.
+const maxBody = 1<<30 + 1<<20
 
 var idEncoding = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
 
