@@ -46,3 +46,14 @@ const (
 	MaxItemNameLen = 100
 	MaxTagLen      = 100
 )
+
+// CannedReply is a reusable answer: for everyone (Queue and Owner 0), for
+// one queue, or personal to one agent (Owner).
+type CannedReply struct {
+	ID        int64
+	AccountID int64
+	Name      string
+	Body      string
+	Queue     int64
+	Owner     int64
+}

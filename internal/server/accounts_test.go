@@ -56,7 +56,10 @@ func TestAccountIsolation(t *testing.T) {
 		attB, err := s.desk.Attach(ctx, sympoq.NewActor(agB), tkB.DisplayID, desk.AttachInput{Name: marker + ".txt", Body: strings.NewReader(marker + " file")})
 		must(t, err)
 
-		ids := map[string]int64{"agent": agB.ID, "customer": cuB.ID, "queue": qB.ID, "topic": tB.ID,
+		cannedB, err := s.desk.SaveCannedReply(ctx, sys, 0, desk.CannedInput{Name: desk.Some(marker + " canned"), Body: desk.Some(marker + " body")})
+		must(t, err)
+
+		ids := map[string]int64{"canned_reply": cannedB.ID, "agent": agB.ID, "customer": cuB.ID, "queue": qB.ID, "topic": tB.ID,
 			"group": gB.ID, "tag": tagB.ID, "apikey": keyOfB.ID, "ticket": tkB.ID}
 		// Bodies that try to reach B through references.
 		bodies := map[string]any{
@@ -89,12 +92,14 @@ func TestAccountIsolation(t *testing.T) {
 			"POST /ticket/{id}/merge":      map[string]any{"into": "1"},
 			"POST /ticket/{id}/unmerge":    map[string]any{},
 			"POST /ticket/{id}/attachment": upload{name: "probe.txt", data: []byte("probe")},
+			"POST /canned_reply":           map[string]any{"name": "Probe", "body": "probe", "queue": qB.ID},
+			"PUT /canned_reply/{id}":       map[string]any{"name": "Hijacked"},
 		}
 		// Status A must get on each route; anything with B's id is 404.
 		want := map[string]int{
 			"POST /agent": 400, "POST /customer": 400, "POST /queue": 400, "POST /topic": 400, "PUT /settings": 400,
 			"POST /group": 201, "POST /tag": 201, "PUT /profile": 200, "POST /profile/apikeys": 201,
-			"POST /request": 400, "POST /ticket": 400,
+			"POST /request": 400, "POST /ticket": 400, "POST /canned_reply": 400,
 		}
 
 		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
