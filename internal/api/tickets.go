@@ -119,7 +119,7 @@ func (a *API) ticketJSON(r *http.Request, v *desk.TicketView, now time.Time) tic
 	if !t.Deadline.IsZero() {
 		out.Estimated = duration(t.Deadline.Sub(t.Created))
 	}
-	for k, val := range t.CustomFields {
+	for k, val := range v.Fields {
 		out.CustomFields[k] = val
 	}
 	if v.Events != nil {

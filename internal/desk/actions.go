@@ -98,8 +98,9 @@ func (c *change) customerReply(msg string) error {
 	if err := c.tx.IndexTicket(c.ctx, nt, c.cust.Name+" "+c.cust.Email); err != nil {
 		return err
 	}
-	c.result = &TicketView{Ticket: nt, CustomerUser: c.cust, ForCustomer: true, Settings: c.set}
-	return nil
+	v, err := c.s.view(c.ctx, c.tx, c.a, c.set, nt)
+	c.result = v
+	return err
 }
 
 // Note adds an internal note, optionally setting the status by hand.

@@ -30,6 +30,8 @@ type TicketView struct {
 	Events       []*sympoq.Event
 	ForCustomer  bool // customers see no internal events and no notes
 	Settings     *sympoq.Settings
+	// Fields is the custom fields as shown: label → display string.
+	Fields map[string]string
 }
 
 // HasNotes is what the caller may know of internal notes.
@@ -109,7 +111,12 @@ func (s *Service) view(ctx context.Context, tx *store.Tx, a Actor, set *sympoq.S
 	if !t.Deleted.IsZero() || !sympoq.Can(a, sympoq.ActSeeTicket, t.Ref(cust.GroupID), set) {
 		return nil, sympoq.NotFound("ticket")
 	}
-	return &TicketView{Ticket: t, CustomerUser: cust, ForCustomer: !a.IsAgent(), Settings: set}, nil
+	defs, err := tx.CustomFields(ctx, a.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return &TicketView{Ticket: t, CustomerUser: cust, ForCustomer: !a.IsAgent(), Settings: set,
+		Fields: fieldDisplay(defs, t, set, !a.IsAgent())}, nil
 }
 
 // TicketEvents lists a ticket's events the caller may see, a page at a time.
@@ -177,6 +184,10 @@ func (s *Service) Tickets(ctx context.Context, a Actor, q TicketList) ([]*Ticket
 			return nil, "", 0, err
 		}
 	}
+	defs, err := tx.CustomFields(ctx, a.AccountID)
+	if err != nil {
+		return nil, "", 0, err
+	}
 	// One lookup per distinct customer on the page.
 	users := map[int64]*sympoq.User{}
 	out := make([]*TicketView, len(ts))
@@ -188,7 +199,8 @@ func (s *Service) Tickets(ctx context.Context, a Actor, q TicketList) ([]*Ticket
 			}
 			users[t.Customer] = u
 		}
-		out[i] = &TicketView{Ticket: t, CustomerUser: u, ForCustomer: !a.IsAgent(), Settings: set}
+		out[i] = &TicketView{Ticket: t, CustomerUser: u, ForCustomer: !a.IsAgent(), Settings: set,
+			Fields: fieldDisplay(defs, t, set, !a.IsAgent())}
 	}
 	return out, next, total, nil
 }
@@ -314,8 +326,8 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 		if err := tx.IndexTicket(ctx, t, cust.Name+" "+cust.Email); err != nil {
 			return err
 		}
-		v = &TicketView{Ticket: t, CustomerUser: cust, ForCustomer: !a.IsAgent(), Settings: set}
-		return nil
+		v, err = s.view(ctx, tx, a, set, t)
+		return err
 	})
 	return v, err
 }
@@ -588,6 +600,13 @@ func (s *Service) act(ctx context.Context, a Actor, ref string, fn func(c *chang
 		}
 		out = c.result
 		if out == nil {
+			// The caller may have just moved the ticket out of their own
+			// reach; they still get it back this once, with fresh fields.
+			defs, err := tx.CustomFields(ctx, a.AccountID)
+			if err != nil {
+				return err
+			}
+			v.Fields = fieldDisplay(defs, t, set, v.ForCustomer)
 			out = v
 		}
 		return nil

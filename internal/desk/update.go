@@ -233,15 +233,3 @@ func (s *Service) Restore(ctx context.Context, a Actor, ref string) (*TicketView
 	})
 	return v, err
 }
-
-// applyCustomFields validates submitted custom field values against the
-// account's field definitions and writes them onto t.
-func (s *Service) applyCustomFields(ctx context.Context, tx *store.Tx, a Actor, t *sympoq.Ticket, in Opt[map[string]jsonValue], submit bool, p *sympoq.Problems) error {
-	if !in.Set || in.Null {
-		return nil
-	}
-	for k := range in.V {
-		p.Add("custom_fields."+k, sympoq.FieldUnknown, "is not a custom field of this account")
-	}
-	return nil
-}

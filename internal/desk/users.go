@@ -320,6 +320,9 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, kind sympoq.UserKind,
 		if err := p.Err(); err != nil {
 			return err
 		}
+		if u.ID == a.ID() && !u.Active {
+			return sympoq.Errorf(sympoq.EConflict, "you cannot deactivate yourself")
+		}
 		if wasAdmin && (!u.Administrator || !u.Active) {
 			if err := s.keepAnAdmin(ctx, tx, u.AccountID, u.ID); err != nil {
 				return err

@@ -59,7 +59,10 @@ func TestAccountIsolation(t *testing.T) {
 		cannedB, err := s.desk.SaveCannedReply(ctx, sys, 0, desk.CannedInput{Name: desk.Some(marker + " canned"), Body: desk.Some(marker + " body")})
 		must(t, err)
 
-		ids := map[string]int64{"canned_reply": cannedB.ID, "agent": agB.ID, "customer": cuB.ID, "queue": qB.ID, "topic": tB.ID,
+		cfB, err := s.desk.SaveCustomField(ctx, sys, 0, desk.CustomFieldInput{Label: desk.Some(marker + " Browser"), Key: desk.Some("browser")})
+		must(t, err)
+
+		ids := map[string]int64{"custom_field": cfB.ID, "canned_reply": cannedB.ID, "agent": agB.ID, "customer": cuB.ID, "queue": qB.ID, "topic": tB.ID,
 			"group": gB.ID, "tag": tagB.ID, "apikey": keyOfB.ID, "ticket": tkB.ID}
 		// Bodies that try to reach B through references.
 		bodies := map[string]any{
@@ -94,12 +97,14 @@ func TestAccountIsolation(t *testing.T) {
 			"POST /ticket/{id}/attachment": upload{name: "probe.txt", data: []byte("probe")},
 			"POST /canned_reply":           map[string]any{"name": "Probe", "body": "probe", "queue": qB.ID},
 			"PUT /canned_reply/{id}":       map[string]any{"name": "Hijacked"},
+			"POST /custom_field":           map[string]any{"label": "Probe", "topics": []int64{tB.ID}},
+			"PUT /custom_field/{id}":       map[string]any{"label": "Hijacked"},
 		}
 		// Status A must get on each route; anything with B's id is 404.
 		want := map[string]int{
 			"POST /agent": 400, "POST /customer": 400, "POST /queue": 400, "POST /topic": 400, "PUT /settings": 400,
 			"POST /group": 201, "POST /tag": 201, "PUT /profile": 200, "POST /profile/apikeys": 201,
-			"POST /request": 400, "POST /ticket": 400, "POST /canned_reply": 400,
+			"POST /request": 400, "POST /ticket": 400, "POST /canned_reply": 400, "POST /custom_field": 400,
 		}
 
 		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
