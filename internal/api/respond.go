@@ -158,6 +158,9 @@ func DecodeJSON(body io.Reader, v any) error {
 		return sympoq.FieldErr(field, sympoq.FieldType, "must be %s, not %s", jsonKind(typ.Type.String()), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if f == "" {
+			return sympoq.FieldErr("body", sympoq.FieldUnknown, "has a field with an empty name")
+		}
 		return sympoq.FieldErr(f, sympoq.FieldUnknown, "is not a field of this request")
 	case strings.Contains(err.Error(), "parsing time"):
 		return sympoq.FieldErr("body", sympoq.FieldType, "has a time that is not RFC 3339, like 2024-09-05T14:20:54Z")
