@@ -4,6 +4,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sympoq/sympoq"
 )
@@ -129,9 +131,20 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 // DecodeJSON decodes exactly one JSON value from body into v, mapping
 // every failure to a field-level *sympoq.Error.
 func DecodeJSON(body io.Reader, v any) error {
-	d := json.NewDecoder(body)
+	b, err := io.ReadAll(body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return sympoq.Errorf(sympoq.ETooLarge, "the body is larger than %d bytes", tooBig.Limit)
+	} else if err != nil {
+		return sympoq.FieldErr("body", sympoq.FieldJSON, "could not be read")
+	}
+	// encoding/json would silently replace invalid UTF-8 with U+FFFD.
+	if !utf8.Valid(b) {
+		return sympoq.FieldErr("body", sympoq.FieldJSON, "is not valid UTF-8")
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
-	err := d.Decode(v)
+	err = d.Decode(v)
 	if err == nil {
 		if _, err2 := d.Token(); err2 != io.EOF {
 			return sympoq.FieldErr("body", sympoq.FieldJSON, "must hold one JSON value and nothing after it")
@@ -140,10 +153,7 @@ func DecodeJSON(body io.Reader, v any) error {
 	}
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
-	var tooBig *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooBig):
-		return sympoq.Errorf(sympoq.ETooLarge, "the body is larger than %d bytes", tooBig.Limit)
 	case errors.Is(err, io.EOF):
 		return sympoq.FieldErr("body", sympoq.FieldJSON, "is empty; send a JSON object")
 	case errors.As(err, &syn):
