@@ -8,6 +8,7 @@ const (
 	accountKey ctxKey = iota
 	actorKey
 	requestIDKey
+	ifMatchKey
 )
 
 // NewContextWithAccount returns ctx carrying the account a request belongs to.
@@ -41,4 +42,16 @@ func NewContextWithRequestID(ctx context.Context, id string) context.Context {
 func RequestIDFromContext(ctx context.Context) string {
 	s, _ := ctx.Value(requestIDKey).(string)
 	return s
+}
+
+// NewContextWithIfMatch returns ctx carrying the version a change requires
+// the ticket to still have (the If-Match of the request).
+func NewContextWithIfMatch(ctx context.Context, version int64) context.Context {
+	return context.WithValue(ctx, ifMatchKey, version)
+}
+
+// IfMatchFromContext returns the required version, 0 when there is none.
+func IfMatchFromContext(ctx context.Context) int64 {
+	v, _ := ctx.Value(ifMatchKey).(int64)
+	return v
 }

@@ -8,15 +8,16 @@ import (
 
 // Error codes. Each maps to one HTTP status in the transports.
 const (
-	ENotFound     = "not_found"        // 404: no such thing, or out of the caller's reach
-	EInvalid      = "invalid_value"    // 400: bad input; Fields says which
-	EUnauthorized = "unauthorized"     // 401: no valid credentials
-	EForbidden    = "forbidden"        // 403: the caller's role may not do this
-	EReadonly     = "readonly_field"   // 403: the request writes a read-only property
-	EConflict     = "conflict"         // 409: the state does not allow it
-	ETooLarge     = "too_large"        // 413
-	EUnsupported  = "unsupported_type" // 415
-	EInternal     = "internal"         // 500
+	ENotFound     = "not_found"           // 404: no such thing, or out of the caller's reach
+	EInvalid      = "invalid_value"       // 400: bad input; Fields says which
+	EUnauthorized = "unauthorized"        // 401: no valid credentials
+	EForbidden    = "forbidden"           // 403: the caller's role may not do this
+	EReadonly     = "readonly_field"      // 403: the request writes a read-only property
+	EConflict     = "conflict"            // 409: the state does not allow it
+	EPrecondition = "precondition_failed" // 412: If-Match names an older version
+	ETooLarge     = "too_large"           // 413
+	EUnsupported  = "unsupported_type"    // 415
+	EInternal     = "internal"            // 500
 )
 
 // Field error codes of api.md §3.

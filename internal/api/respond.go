@@ -52,6 +52,8 @@ func StatusOf(code string) int {
 		return http.StatusUnsupportedMediaType
 	case EMethod:
 		return http.StatusMethodNotAllowed
+	case sympoq.EPrecondition:
+		return http.StatusPreconditionFailed
 	}
 	return http.StatusInternalServerError
 }

@@ -164,7 +164,26 @@ func baseURL(r *http.Request) string {
 }
 
 func (a *API) writeTicket(w http.ResponseWriter, r *http.Request, status int, v *desk.TicketView) {
+	w.Header().Set("ETag", etag(v.Version))
 	writeJSON(w, status, a.ticketJSON(r, v, time.Now()))
+}
+
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// ifMatch reads If-Match into the context of a ticket change: the change
+// fails with 412 unless the ticket still has that version. "*" and a list
+// of one tag are accepted; weak tags compare the same.
+func ifMatch(r *http.Request) (*http.Request, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return r, nil
+	}
+	tag := strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+	v, err := strconv.ParseInt(tag, 10, 64)
+	if err != nil || v <= 0 {
+		return nil, sympoq.FieldErr("If-Match", sympoq.FieldInvalid, "must be the ETag of GET /ticket/{id}, like \"3\"")
+	}
+	return r.WithContext(sympoq.NewContextWithIfMatch(r.Context(), v)), nil
 }
 
 // withEventLog answers with the ticket, including its event log when the
@@ -194,7 +213,6 @@ func (a *API) getTicket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, v.Version))
 	a.writeTicket(w, r, http.StatusOK, v)
 	return nil
 }
@@ -215,6 +233,10 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request) error {
 // action adapts a ticket use case that takes a JSON body.
 func action[T any](a *API, fn func(s *desk.Service, ctx context.Context, ac sympoq.Actor, ref string, in T) (*desk.TicketView, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		r, err := ifMatch(r)
+		if err != nil {
+			return err
+		}
 		in, err := decode[T](w, r)
 		if err != nil {
 			return err
@@ -231,6 +253,10 @@ func action[T any](a *API, fn func(s *desk.Service, ctx context.Context, ac symp
 // accepted too).
 func bare(a *API, fn func(s *desk.Service, ctx context.Context, ac sympoq.Actor, ref string) (*desk.TicketView, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		r, err := ifMatch(r)
+		if err != nil {
+			return err
+		}
 		if r.ContentLength != 0 {
 			if _, err := decode[struct{}](w, r); err != nil {
 				return err
@@ -245,6 +271,10 @@ func bare(a *API, fn func(s *desk.Service, ctx context.Context, ac sympoq.Actor,
 }
 
 func (a *API) deleteTicket(w http.ResponseWriter, r *http.Request) error {
+	r, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
 	if err := a.desk.Delete(r.Context(), actor(r), r.PathValue("id")); err != nil {
 		return err
 	}

@@ -579,6 +579,9 @@ func (s *Service) act(ctx context.Context, a Actor, ref string, fn func(c *chang
 		if err != nil {
 			return err
 		}
+		if want := sympoq.IfMatchFromContext(ctx); want != 0 && want != t.Version {
+			return sympoq.Errorf(sympoq.EPrecondition, "the ticket changed since version %d; it is now version %d", want, t.Version)
+		}
 		c := &change{s: s, ctx: ctx, tx: tx, a: a, set: set, t: t, cust: v.CustomerUser}
 		version := t.Version
 		if err := fn(c); err != nil {

@@ -97,6 +97,17 @@ func (r response) decode(t *testing.T, v any) {
 // as JSON.
 func (s *stack) call(method, account, path, key string, body any) response {
 	s.t.Helper()
+	return s.request(method, account, path, key, body, nil)
+}
+
+// callWith is call in the default account with extra request headers.
+func (s *stack) callWith(method, path, key string, body any, headers map[string]string) response {
+	s.t.Helper()
+	return s.request(method, "", path, key, body, headers)
+}
+
+func (s *stack) request(method, account, path, key string, body any, headers map[string]string) response {
+	s.t.Helper()
 	var rd io.Reader
 	contentType := "application/json"
 	switch b := body.(type) {
@@ -134,6 +145,9 @@ func (s *stack) call(method, account, path, key string, body any) response {
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	res, err := s.srv.Client().Do(req)
 	if err != nil {
