@@ -102,6 +102,12 @@ func TestKillDuringSubmissions(t *testing.T) {
 			addr := freePort(t)
 			cmd := startProcess(t, bin, env, addr)
 			base := "http://" + addr + "/app/desk/api"
+			// The stream is far over the default write budget of 120 a minute.
+			setReq, _ := http.NewRequest("PUT", base+"/settings", bytes.NewBufferString(`{"rate_limits":{"read":1000000,"write":1000000}}`))
+			setReq.Header.Set("apikey", key)
+			if res, err := http.DefaultClient.Do(setReq); err != nil || res.StatusCode != 200 {
+				t.Fatalf("raise rate limits: %v %v", err, res)
+			}
 
 			type ack struct{ id, desc string }
 			var mu sync.Mutex

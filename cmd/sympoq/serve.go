@@ -20,6 +20,7 @@ import (
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/jobs"
 	"github.com/sympoq/sympoq/internal/mail"
+	"github.com/sympoq/sympoq/internal/ratelimit"
 	"github.com/sympoq/sympoq/internal/server"
 	"github.com/sympoq/sympoq/internal/store"
 )
@@ -135,7 +136,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	srv := server.New(a.db, a.desk, server.Options{BaseDomain: cfg.BaseDomain, Logger: a.logger})
+	opts := server.Options{BaseDomain: cfg.BaseDomain, Logger: a.logger}
+	if cfg.Redis != "" {
+		rl, err := ratelimit.NewRedis(ctx, cfg.Redis, a.db.Identity())
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer rl.Close()
+		opts.Limiter = rl
+	}
+	srv := server.New(a.db, a.desk, opts)
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -54,6 +54,8 @@ func StatusOf(code string) int {
 		return http.StatusMethodNotAllowed
 	case sympoq.EPrecondition:
 		return http.StatusPreconditionFailed
+	case ERateLimited:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

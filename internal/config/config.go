@@ -95,6 +95,9 @@ func (c *Config) Validate() error {
 	if c.Blob != "" {
 		errs = append(errs, "--blob: only the local data directory is supported so far; leave it empty")
 	}
+	if c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") {
+		errs = append(errs, fmt.Sprintf("--redis %q: want redis://host:port/db", c.Redis))
+	}
 	if c.SMTPListen != "" {
 		errs = append(errs, "--smtp-listen: the inbound SMTP receiver is not built yet; leave it empty")
 	}

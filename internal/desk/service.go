@@ -15,6 +15,7 @@ type Service struct {
 	jobs   Enqueuer
 	logger *slog.Logger
 	blobs  *blob.Local
+	limits limitsCache
 }
 
 // New returns the use cases over db, enqueuing background work on jobs.

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sympoq/sympoq/internal/api"
 	"github.com/sympoq/sympoq/internal/desk"
+	"github.com/sympoq/sympoq/internal/ratelimit"
 	"github.com/sympoq/sympoq/internal/store"
 )
 
@@ -24,6 +25,8 @@ type Options struct {
 	Registry   *prometheus.Registry // nil: a private one
 	// RequestTimeout bounds the work of one request (not streaming downloads).
 	RequestTimeout time.Duration
+	// Limiter keeps the API keys' request budgets; nil: in memory.
+	Limiter ratelimit.Limiter
 }
 
 // Server is the http.Handler of a deployment.
@@ -50,7 +53,7 @@ func New(db *store.DB, d *desk.Service, o Options) *Server {
 	s := &Server{
 		db:       db,
 		desk:     d,
-		api:      api.New(d, o.Logger),
+		api:      newAPI(d, o),
 		logger:   o.Logger,
 		accounts: newAccountResolver(db, o.BaseDomain),
 		metrics:  newMetrics(o.Registry),
@@ -58,6 +61,13 @@ func New(db *store.DB, d *desk.Service, o Options) *Server {
 	}
 	s.handler = s.routes(o.Registry)
 	return s
+}
+
+func newAPI(d *desk.Service, o Options) *api.API {
+	if o.Limiter != nil {
+		return api.New(d, o.Logger, api.WithLimiter(o.Limiter))
+	}
+	return api.New(d, o.Logger)
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

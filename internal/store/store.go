@@ -6,10 +6,13 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -31,8 +34,9 @@ const (
 // SQLite a single writer connection and several readers; on PostgreSQL both
 // are the same pool).
 type DB struct {
-	w, r    *sql.DB
-	dialect Dialect
+	w, r     *sql.DB
+	dialect  Dialect
+	identity string
 	// Now is the clock of every transaction; tests may pin it.
 	Now func() time.Time
 }
@@ -52,6 +56,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		p.SetMaxIdleConns(24)
 		p.SetConnMaxIdleTime(5 * time.Minute)
 		db.w, db.r = p, p
+		db.identity = postgresIdentity(dsn)
 	default:
 		db.dialect = SQLite
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
@@ -78,6 +83,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
 		db.w, db.r = w, r
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			abs = path
+		}
+		db.identity = "sqlite:" + abs
 	}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
@@ -97,6 +107,22 @@ func (db *DB) Close() error {
 
 // Dialect tells which engine is behind db.
 func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Identity names the database without credentials (a hash of host, port,
+// database and schema, or of the SQLite file's path): processes sharing a
+// database share it, so it can namespace shared state such as rate limits.
+func (db *DB) Identity() string {
+	h := sha256.Sum256([]byte(db.identity))
+	return hex.EncodeToString(h[:8])
+}
+
+func postgresIdentity(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	return "postgres://" + u.Host + u.Path + "?search_path=" + u.Query().Get("search_path")
+}
 
 // Writer is the pool that writes; the job engine shares it so that jobs are
 // enqueued in the same transactions as the changes that cause them.
