@@ -94,7 +94,8 @@ func (a *API) ticketJSON(r *http.Request, v *desk.TicketView, now time.Time) tic
 		Description: t.Description, ReportedBy: t.ReportedBy, AssignedOn: apiTime(t.AssignedOn),
 		Deadline: apiTime(t.Deadline), Responded: apiTime(t.Responded), Updated: apiTime(t.Updated),
 		Minutes: t.Minutes, ClosedOn: apiTime(t.ClosedOn), Tags: t.Tags, Solution: nullable(t.Solution),
-		CustomFields: map[string]string{}, Subject: t.Subject, Number: t.ID}
+		CustomFields: map[string]string{}, Subject: t.Subject, Number: t.ID, MergedInto: nullable(v.MergedInto),
+		LinkedFrom: nullable(v.LinkedFrom)}
 	if out.Tags == nil {
 		out.Tags = []string{}
 	}
@@ -194,11 +195,9 @@ func (a *API) respondTicket(w http.ResponseWriter, r *http.Request, status int, 
 		return err
 	}
 	if withLog && v.Events == nil {
-		full, err := a.desk.Ticket(r.Context(), actor(r), v.DisplayID, true)
-		if err != nil {
+		if err := a.desk.LoadEvents(r.Context(), v); err != nil {
 			return err
 		}
-		v = full
 	}
 	a.writeTicket(w, r, status, v)
 	return nil
@@ -299,7 +298,11 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) error {
 		}
 		before = n
 	}
-	v, err := a.desk.TicketEvents(r.Context(), actor(r), r.PathValue("id"), before, limit+1)
+	count, err := flag(r, "count")
+	if err != nil {
+		return err
+	}
+	v, total, err := a.desk.TicketEvents(r.Context(), actor(r), r.PathValue("id"), before, limit+1, count)
 	if err != nil {
 		return err
 	}
@@ -309,7 +312,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) error {
 		next = strconv.FormatInt(v.Events[limit-1].ID, 10)
 	}
 	evs := *a.ticketJSON(r, v, time.Now()).EventLog
-	page(w, r, evs, next, 0, false)
+	page(w, r, evs, next, total, count)
 	return nil
 }
 

@@ -129,7 +129,7 @@ func (s *Service) Note(ctx context.Context, a Actor, ref string, in MessageInput
 			}
 			c.setStatus(in.Status.V)
 		}
-		return c.tx.IndexText(c.ctx, c.t.AccountID, c.t.ID, msg)
+		return c.tx.IndexInternalText(c.ctx, c.t.AccountID, c.t.ID, msg)
 	})
 }
 
@@ -169,7 +169,7 @@ func (s *Service) Call(ctx context.Context, a Actor, ref string, in CallInput) (
 		c.event(sympoq.EvCall, desc, summary, sympoq.Internal, minutes)
 		c.t.HasNotes = true
 		c.status(sympoq.EvCall, false)
-		return c.tx.IndexText(c.ctx, c.t.AccountID, c.t.ID, summary)
+		return c.tx.IndexInternalText(c.ctx, c.t.AccountID, c.t.ID, summary)
 	})
 }
 

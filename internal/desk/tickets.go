@@ -32,6 +32,31 @@ type TicketView struct {
 	Settings     *sympoq.Settings
 	// Fields is the custom fields as shown: label → display string.
 	Fields map[string]string
+	// MergedInto and LinkedFrom are the display ids of related tickets.
+	MergedInto, LinkedFrom string
+}
+
+// fill completes a view with what it shows beside the ticket row: custom
+// fields by label and the display ids of related tickets.
+func fill(ctx context.Context, tx *store.Tx, v *TicketView, defs []*sympoq.CustomField) error {
+	v.Fields = fieldDisplay(defs, v.Ticket, v.Settings, v.ForCustomer)
+	v.MergedInto, v.LinkedFrom = "", ""
+	for _, rel := range []struct {
+		id  int64
+		dst *string
+	}{{v.Ticket.MergedInto, &v.MergedInto}, {v.Ticket.LinkedFrom, &v.LinkedFrom}} {
+		if rel.id == 0 {
+			continue
+		}
+		t, err := tx.Ticket(ctx, v.Ticket.AccountID, rel.id)
+		if sympoq.ErrorCode(err) == sympoq.ENotFound {
+			continue // purged
+		} else if err != nil {
+			return err
+		}
+		*rel.dst = t.DisplayID
+	}
+	return nil
 }
 
 // HasNotes is what the caller may know of internal notes.
@@ -56,10 +81,11 @@ func findTicket(ctx context.Context, tx *store.Tx, accountID int64, ref string) 
 // scope turns an actor into the SQL filter of what they may see.
 func scope(a Actor, set *sympoq.Settings) store.TicketScope {
 	if a.IsAdmin() {
-		return store.TicketScope{All: true}
+		return store.TicketScope{All: true, SeesInternal: true}
 	}
 	var sc store.TicketScope
 	if a.IsAgent() {
+		sc.SeesInternal = true
 		sc.Me, sc.SelfAssign = a.ID(), set.Automation.AgentsSelfAssign
 		for q, r := range a.Roles {
 			if r == sympoq.RoleQueueManager {
@@ -115,18 +141,35 @@ func (s *Service) view(ctx context.Context, tx *store.Tx, a Actor, set *sympoq.S
 	if err != nil {
 		return nil, err
 	}
-	return &TicketView{Ticket: t, CustomerUser: cust, ForCustomer: !a.IsAgent(), Settings: set,
-		Fields: fieldDisplay(defs, t, set, !a.IsAgent())}, nil
+	v := &TicketView{Ticket: t, CustomerUser: cust, ForCustomer: !a.IsAgent(), Settings: set}
+	return v, fill(ctx, tx, v, defs)
+}
+
+// LoadEvents adds the events the view's caller may see. The view must come
+// from a use case (which checked access), typically the answer to a change
+// that may have moved the ticket out of the caller's reach.
+func (s *Service) LoadEvents(ctx context.Context, v *TicketView) error {
+	evs, err := s.db.Read().Events(ctx, v.Ticket.AccountID, v.ID, store.EventFilter{Internal: !v.ForCustomer})
+	v.Events = evs
+	return err
 }
 
 // TicketEvents lists a ticket's events the caller may see, a page at a time.
-func (s *Service) TicketEvents(ctx context.Context, a Actor, ref string, before int64, limit int) (*TicketView, error) {
+func (s *Service) TicketEvents(ctx context.Context, a Actor, ref string, before int64, limit int, count bool) (*TicketView, int, error) {
 	v, err := s.Ticket(ctx, a, ref, false)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	v.Events, err = s.db.Read().Events(ctx, a.AccountID, v.ID, store.EventFilter{Internal: !v.ForCustomer, Before: before, Limit: limit})
-	return v, err
+	f := store.EventFilter{Internal: !v.ForCustomer, Before: before, Limit: limit}
+	if v.Events, err = s.db.Read().Events(ctx, a.AccountID, v.ID, f); err != nil {
+		return nil, 0, err
+	}
+	total := 0
+	if count {
+		f.Before, f.Limit = 0, 0
+		total, err = s.db.Read().CountEvents(ctx, a.AccountID, v.ID, f)
+	}
+	return v, total, err
 }
 
 // TicketList is a list request: a filter and whether to count.
@@ -199,8 +242,10 @@ func (s *Service) Tickets(ctx context.Context, a Actor, q TicketList) ([]*Ticket
 			}
 			users[t.Customer] = u
 		}
-		out[i] = &TicketView{Ticket: t, CustomerUser: u, ForCustomer: !a.IsAgent(), Settings: set,
-			Fields: fieldDisplay(defs, t, set, !a.IsAgent())}
+		out[i] = &TicketView{Ticket: t, CustomerUser: u, ForCustomer: !a.IsAgent(), Settings: set}
+		if err := fill(ctx, tx, out[i], defs); err != nil {
+			return nil, "", 0, err
+		}
 	}
 	return out, next, total, nil
 }
@@ -609,7 +654,9 @@ func (s *Service) act(ctx context.Context, a Actor, ref string, fn func(c *chang
 			if err != nil {
 				return err
 			}
-			v.Fields = fieldDisplay(defs, t, set, v.ForCustomer)
+			if err := fill(ctx, tx, v, defs); err != nil {
+				return err
+			}
 			out = v
 		}
 		return nil

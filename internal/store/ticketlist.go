@@ -22,6 +22,8 @@ type TicketScope struct {
 	SelfAssign    bool  // …and unassigned ones when self-assignment is on
 	Customer      int64 // customers: their own tickets…
 	Group         int64 // …and, for customer managers, their group's
+	// SeesInternal lets a search match internal text (agents only).
+	SeesInternal bool
 }
 
 // TicketFilter selects and orders a ticket list (api.md §7 GET /tickets).
@@ -268,9 +270,18 @@ func (tx *Tx) ticketWhere(accountID int64, scope TicketScope, f TicketFilter) *w
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		if tx.db.dialect == SQLite {
-			w.and("t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH " + w.arg(ftsQuery(q)) + ")")
+			match := ftsQuery(q)
+			if !scope.SeesInternal {
+				match = "{subject body customer} : (" + match + ")"
+			}
+			w.and("t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH " + w.arg(match) + ")")
 		} else {
-			w.and("t.search @@ plainto_tsquery('simple', " + w.arg(q) + ")")
+			arg := w.arg(q)
+			if scope.SeesInternal {
+				w.and("(t.search @@ plainto_tsquery('simple', " + arg + ") OR t.search_internal @@ plainto_tsquery('simple', " + arg + "))")
+			} else {
+				w.and("t.search @@ plainto_tsquery('simple', " + arg + ")")
+			}
 		}
 	}
 	return w

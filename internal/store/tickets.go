@@ -203,6 +203,17 @@ func (tx *Tx) Events(ctx context.Context, accountID, ticketID int64, f EventFilt
 	return out, rows.Err()
 }
 
+// CountEvents counts a ticket's events the filter selects (paging aside).
+func (tx *Tx) CountEvents(ctx context.Context, accountID, ticketID int64, f EventFilter) (int, error) {
+	q := `SELECT count(*) FROM events WHERE account_id = $1 AND ticket_id = $2`
+	if !f.Internal {
+		q += ` AND visibility = 'public'`
+	}
+	var n int
+	err := tx.q.QueryRowContext(ctx, q, accountID, ticketID).Scan(&n)
+	return n, err
+}
+
 // Event returns one event of a ticket.
 func (tx *Tx) Event(ctx context.Context, accountID, ticketID, id int64) (*sympoq.Event, error) {
 	es, err := tx.Events(ctx, accountID, ticketID, EventFilter{Internal: true, Before: id + 1, Limit: 1})
@@ -229,7 +240,7 @@ func clipText(s string) string {
 func (tx *Tx) IndexTicket(ctx context.Context, t *sympoq.Ticket, customer string) error {
 	var err error
 	if tx.db.dialect == SQLite {
-		_, err = tx.exec(ctx, `INSERT INTO ticket_fts (rowid, subject, body, customer) VALUES ($1, $2, $3, $4)`,
+		_, err = tx.exec(ctx, `INSERT INTO ticket_fts (rowid, subject, body, customer, internal) VALUES ($1, $2, $3, $4, '')`,
 			t.ID, t.Subject, clipText(t.Description), customer)
 	} else {
 		_, err = tx.exec(ctx, `UPDATE tickets SET search = setweight(to_tsvector('simple', $1), 'A') ||
@@ -248,6 +259,20 @@ func (tx *Tx) IndexText(ctx context.Context, accountID, ticketID int64, text str
 		// A tsvector holds at most 1 MB; a very long conversation stops growing it.
 		_, err = tx.exec(ctx, `UPDATE tickets SET search = CASE WHEN length(search) < 200000
 			THEN search || to_tsvector('simple', $1) ELSE search END WHERE account_id = $2 AND id = $3`,
+			clipText(text), accountID, ticketID)
+	}
+	return err
+}
+
+// IndexInternalText adds internal text (a note, a call) to a ticket's
+// search entry, where only agents' searches look.
+func (tx *Tx) IndexInternalText(ctx context.Context, accountID, ticketID int64, text string) error {
+	var err error
+	if tx.db.dialect == SQLite {
+		_, err = tx.exec(ctx, `UPDATE ticket_fts SET internal = internal || char(10) || $1 WHERE rowid = $2`, clipText(text), ticketID)
+	} else {
+		_, err = tx.exec(ctx, `UPDATE tickets SET search_internal = CASE WHEN length(search_internal) < 200000
+			THEN search_internal || to_tsvector('simple', $1) ELSE search_internal END WHERE account_id = $2 AND id = $3`,
 			clipText(text), accountID, ticketID)
 	}
 	return err

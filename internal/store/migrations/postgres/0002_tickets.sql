@@ -116,5 +116,9 @@ CREATE TABLE canned_replies (
 CREATE INDEX canned_replies_account ON canned_replies (account_id, name);
 
 -- Full-text search: a tsvector kept in the same transaction as each write.
+-- Internal text (notes, calls) has its own vector so that customers' searches
+-- never match it.
 ALTER TABLE tickets ADD COLUMN search tsvector NOT NULL DEFAULT ''::tsvector;
+ALTER TABLE tickets ADD COLUMN search_internal tsvector NOT NULL DEFAULT ''::tsvector;
 CREATE INDEX tickets_search ON tickets USING gin (search);
+CREATE INDEX tickets_search_internal ON tickets USING gin (search_internal);

@@ -115,5 +115,6 @@ CREATE TABLE canned_replies (
 );
 CREATE INDEX canned_replies_account ON canned_replies (account_id, name);
 
--- Full-text index of each ticket: rowid is the ticket id.
-CREATE VIRTUAL TABLE ticket_fts USING fts5 (subject, body, customer, tokenize = 'unicode61 remove_diacritics 2');
+-- Full-text index of each ticket: rowid is the ticket id. Internal text (notes,
+-- calls) has its own column so that customers' searches never match it.
+CREATE VIRTUAL TABLE ticket_fts USING fts5 (subject, body, customer, internal, tokenize = 'unicode61 remove_diacritics 2');
