@@ -99,6 +99,8 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: sender, AccountURL: cfg.AccountURL, From: *from, Logger: logger})
 	jobs.Register(runner, &jobs.PurgeWorker{DB: db, Logger: logger})
 	runner.Every(time.Hour, desk.PurgeTrash{})
+	jobs.Register(runner, &jobs.IdempotencyExpiryWorker{DB: db})
+	runner.Every(time.Hour, desk.ExpireIdempotencyKeys{})
 	blobs, err := blob.NewLocal(filepath.Join(cfg.DataDir, "blobs"))
 	if err != nil {
 		db.Close()

@@ -78,8 +78,7 @@ func (a *API) Authenticate(next http.Handler) http.Handler {
 		if err := a.limit(w, r, account.ID, k.ID, scope); err != nil {
 			return err
 		}
-		next.ServeHTTP(w, r.WithContext(sympoq.NewContextWithActor(r.Context(), actor)))
-		return nil
+		return a.idempotent(w, r.WithContext(sympoq.NewContextWithActor(r.Context(), actor)), account.ID, k.ID, next)
 	})
 }
 

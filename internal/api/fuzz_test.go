@@ -54,7 +54,7 @@ func checkDecode(t *testing.T, b []byte, newV func() any) {
 		case status != http.StatusBadRequest:
 			t.Errorf("DecodeJSON(%q) code %q is status %d, want 400 or 413", b, e.Code, status)
 		case len(e.Fields) != 1 || e.Fields[0].Field == "" || !fieldCodes[e.Fields[0].Code] || e.Fields[0].Message == "":
-			t.Errorf("DecodeJSON(%q) fields = %+v, want one field error with a known code", b, e.Fields)
+			t.Errorf("DecodeJSON(%q) fields = %+v, want one named field error with a known code", b, e.Fields)
 		}
 	}
 }
@@ -67,7 +67,7 @@ func (readCloser) Close() error { return nil }
 // body can be broken.
 var seeds = []string{
 	``, ` `, `null`, `{}`, `[]`, `"x"`, `1`, `true`, `{} {}`, `{}x`, `{"name":`, `{name: 1}`, `{"name":"a","name":"b"}`,
-	`{"bogus":1}`, `{"name":"\u0000"}`, `{"name":"\ud800"}`, "{\"name\":\"\xff\"}", `{"name":1e400}`, `{"id":5}`,
+	`{"bogus":1}`, `{"":0}`, `{"a\"b":1}`, `{"name":"\u0000"}`, `{"name":"\ud800"}`, "{\"name\":\"\xff\"}", `{"name":1e400}`, `{"id":5}`,
 	strings.Repeat("[", 10000), `{"a":` + strings.Repeat(`{"a":`, 100) + `1` + strings.Repeat(`}`, 101),
 }
 

@@ -56,6 +56,8 @@ func StatusOf(code string) int {
 		return http.StatusPreconditionFailed
 	case ERateLimited:
 		return http.StatusTooManyRequests
+	case EIdempotencyMismatch:
+		return http.StatusUnprocessableEntity
 	}
 	return http.StatusInternalServerError
 }

@@ -98,7 +98,7 @@ func (c *change) customerReply(msg string) error {
 	if err := c.tx.IndexTicket(c.ctx, nt, c.cust.Name+" "+c.cust.Email); err != nil {
 		return err
 	}
-	v, err := c.s.view(c.ctx, c.tx, c.a, c.set, nt)
+	v, err := c.s.viewOf(c.ctx, c.tx, c.a, c.set, nt, c.cust)
 	c.result = v
 	return err
 }

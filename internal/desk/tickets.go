@@ -137,6 +137,13 @@ func (s *Service) view(ctx context.Context, tx *store.Tx, a Actor, set *sympoq.S
 	if !t.Deleted.IsZero() || !sympoq.Can(a, sympoq.ActSeeTicket, t.Ref(cust.GroupID), set) {
 		return nil, sympoq.NotFound("ticket")
 	}
+	return s.viewOf(ctx, tx, a, set, t, cust)
+}
+
+// viewOf builds the view of a ticket the caller has just created or
+// changed, without the access check: an agent who submits into a queue they
+// do not work still gets their new ticket back, this once.
+func (s *Service) viewOf(ctx context.Context, tx *store.Tx, a Actor, set *sympoq.Settings, t *sympoq.Ticket, cust *sympoq.User) (*TicketView, error) {
 	defs, err := tx.CustomFields(ctx, a.AccountID)
 	if err != nil {
 		return nil, err
@@ -371,7 +378,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 		if err := tx.IndexTicket(ctx, t, cust.Name+" "+cust.Email); err != nil {
 			return err
 		}
-		v, err = s.view(ctx, tx, a, set, t)
+		v, err = s.viewOf(ctx, tx, a, set, t, cust)
 		return err
 	})
 	return v, err

@@ -81,3 +81,24 @@ func (w *BlobCleanWorker) Work(ctx context.Context, job *river.Job[desk.CleanBlo
 	}
 	return err
 }
+
+// IdempotencyExpiryWorker forgets idempotent responses after 24 hours.
+type IdempotencyExpiryWorker struct {
+	river.WorkerDefaults[desk.ExpireIdempotencyKeys]
+	DB *store.DB
+}
+
+// Work deletes expired records in batches.
+func (w *IdempotencyExpiryWorker) Work(ctx context.Context, job *river.Job[desk.ExpireIdempotencyKeys]) error {
+	for {
+		var n int64
+		err := w.DB.Tx(ctx, func(tx *store.Tx) error {
+			var err error
+			n, err = tx.ExpireIdempotencyKeys(ctx, tx.Now().Add(-desk.IdempotencyTTL), 1000)
+			return err
+		})
+		if err != nil || n < 1000 {
+			return err
+		}
+	}
+}

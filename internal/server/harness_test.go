@@ -14,6 +14,7 @@ import (
 	"github.com/sympoq/sympoq/internal/blob"
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/jobs"
+	"github.com/sympoq/sympoq/internal/mail"
 	"github.com/sympoq/sympoq/internal/server"
 	"github.com/sympoq/sympoq/internal/store"
 )
@@ -40,6 +41,10 @@ func newStack(t *testing.T, db *store.DB, baseDomain string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Jobs are enqueued for real (River refuses kinds without a worker) but
+	// not worked unless a test starts the runner.
+	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()},
+		AccountURL: func(string) string { return "http://localhost" }})
 	blobs, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
