@@ -150,6 +150,27 @@ func Fill(ctx context.Context, d *desk.Service, accountID int64, o Options) (Sum
 		groupID[n] = g.ID
 		sum.Groups++
 	}
+	fields, err := d.CustomFields(ctx, sys)
+	if err != nil {
+		return sum, err
+	}
+	haveField := map[string]bool{}
+	for _, f := range fields {
+		haveField[f.Key] = true
+	}
+	for _, f := range []desk.CustomFieldInput{
+		{Label: desk.Some("Browser"), Key: desk.Some("browser"), Type: desk.Some(sympoq.CustomSelect),
+			Options: desk.Some([]string{"Chrome", "Firefox", "Safari", "Edge", "Other"})},
+		{Label: desk.Some("Timing"), Key: desk.Some("timing"), Type: desk.Some(sympoq.CustomDatetime)},
+		{Label: desk.Some("Order number"), Key: desk.Some("order_number"), Type: desk.Some(sympoq.CustomText)},
+	} {
+		if haveField[f.Key.V] {
+			continue
+		}
+		if _, err := d.SaveCustomField(ctx, sys, 0, f); err != nil {
+			return sum, fmt.Errorf("custom field %s: %w", f.Key.V, err)
+		}
+	}
 	for _, t := range []string{"Help/Assistance", "Bug", "Refund", "Urgent/Outage", "Feedback"} {
 		_, err := d.SaveTag(ctx, sys, 0, desk.ItemInput{Name: desk.Some(t)})
 		if err != nil && !duplicate(err) {
