@@ -90,7 +90,7 @@ func (s *Service) Attach(ctx context.Context, a Actor, ref string, in AttachInpu
 		if err := c.require(act, "add files to this ticket"); err != nil {
 			return err
 		}
-		used, err := c.tx.AttachmentBytes(ctx, c.t.AccountID, c.t.ID)
+		used, err := c.tx.AttachmentBytes(c.ctx, c.t.AccountID, c.t.ID)
 		if err != nil {
 			return err
 		}
@@ -99,7 +99,7 @@ func (s *Service) Attach(ctx context.Context, a Actor, ref string, in AttachInpu
 		}
 		att = &sympoq.Attachment{AccountID: c.t.AccountID, Ticket: c.t.ID, Name: cleanName(in.Name),
 			ContentType: info.ContentType, Size: info.Size, SHA256: info.SHA256}
-		if err := c.tx.CreateAttachment(ctx, att); err != nil {
+		if err := c.tx.CreateAttachment(c.ctx, att); err != nil {
 			return err
 		}
 		vis := sympoq.Public

@@ -161,13 +161,9 @@ func (s *Service) DeleteCustomField(ctx context.Context, a Actor, id int64) erro
 // writes them onto t: keys (or labels) must name a field that applies to the
 // ticket's topic; customers may set only the fields they may edit; on
 // submission every required field that applies must have a value.
-func (s *Service) applyCustomFields(ctx context.Context, tx *store.Tx, a Actor, t *sympoq.Ticket, in Opt[map[string]jsonValue], submit bool, p *sympoq.Problems) error {
+func applyCustomFields(defs []*sympoq.CustomField, a Actor, t *sympoq.Ticket, in Opt[map[string]jsonValue], submit bool, p *sympoq.Problems) {
 	if !submit && (!in.Set || in.Null) {
-		return nil
-	}
-	defs, err := tx.CustomFields(ctx, a.AccountID)
-	if err != nil {
-		return err
+		return
 	}
 	byName := map[string]*sympoq.CustomField{}
 	for _, f := range defs {
@@ -196,10 +192,10 @@ func (s *Service) applyCustomFields(ctx context.Context, tx *store.Tx, a Actor, 
 				continue
 			}
 			v, err := f.Value(raw, field)
-			if !p.Merge(err) && err != nil {
-				return err
-			}
 			if err != nil {
+				if !p.Merge(err) {
+					p.Add(field, sympoq.FieldInvalid, "%v", err)
+				}
 				continue
 			}
 			if v == "" {
@@ -216,7 +212,6 @@ func (s *Service) applyCustomFields(ctx context.Context, tx *store.Tx, a Actor, 
 			}
 		}
 	}
-	return nil
 }
 
 // fieldDisplay is what a ticket shows of its custom fields: label → display

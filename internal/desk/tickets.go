@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -280,85 +281,102 @@ type SubmitInput struct {
 // Submit creates a request from a guest, a customer, or an agent on behalf of
 // a customer, in one transaction with its Submitted event and search entry.
 func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketView, error) {
+	// Everything is checked first on the read pool, so that the write
+	// transaction (shared with other submissions under load: group commit)
+	// holds the writer only for the writes themselves.
+	r := s.db.Read()
+	set, err := r.Settings(ctx, a.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if !sympoq.Can(a, sympoq.ActSubmit, sympoq.TicketRef{}, set) {
+		if a.IsGuest() {
+			return nil, sympoq.Forbidden("this help desk does not take requests from guests; sign in first")
+		}
+		return nil, sympoq.Forbidden("your role may not submit requests")
+	}
+	t := &sympoq.Ticket{AccountID: a.AccountID, Channel: in.Channel, Status: sympoq.StatusNew,
+		Priority: sympoq.PriorityNormal, Tags: []string{}, CustomFields: map[string]string{}}
+	if !t.Channel.Valid() {
+		t.Channel = sympoq.ChannelAPI
+	}
+	var p sympoq.Problems
+	desc := strings.TrimRight(in.Description.Value(""), " \t\r\n")
+	if strings.TrimSpace(desc) == "" {
+		p.Add("description", sympoq.FieldMissing, "is required")
+	}
+	sympoq.CheckText(&p, "description", desc, MaxMessageLen, true)
+	t.Description = desc
+	subject := strings.TrimSpace(in.Subject.Value(""))
+	sympoq.CheckText(&p, "subject", subject, MaxSubjectLen, false)
+	if subject == "" {
+		subject = defaultSubject(desc)
+	}
+	t.Subject = subject
+	if in.Priority.Set {
+		if !in.Priority.V.Valid() || in.Priority.Null {
+			p.Add("priority", sympoq.FieldInvalid, "must be one of 1, 2, 3, 4")
+		} else {
+			t.Priority = in.Priority.V
+		}
+	}
+	if in.Topic.Set && !in.Topic.Null {
+		topic, err := r.Topic(ctx, a.AccountID, in.Topic.V)
+		switch {
+		case sympoq.ErrorCode(err) == sympoq.ENotFound || err == nil && !topic.Active && !a.IsAgent():
+			p.Add("topic", sympoq.FieldInvalid, "is not a topic of this help desk")
+		case err != nil:
+			return nil, err
+		default:
+			t.Topic = topic.ID
+			t.Queue = topic.QueueID
+		}
+	}
+	if in.Queue.Set && !in.Queue.Null {
+		if !a.IsAgent() {
+			p.Add("queue", sympoq.FieldReadonly, "is chosen by the help desk")
+		} else if _, err := r.Queue(ctx, a.AccountID, in.Queue.V); sympoq.ErrorCode(err) == sympoq.ENotFound {
+			p.Add("queue", sympoq.FieldInvalid, "is not a queue of this account")
+		} else if err != nil {
+			return nil, err
+		} else {
+			t.Queue = in.Queue.V
+		}
+	}
+	if t.Queue == 0 {
+		t.Queue = set.General.DefaultQueue
+	}
+	cust, err := s.submitter(ctx, r, a, in.Customer, &p)
+	if err != nil {
+		return nil, err
+	}
+	var newTags []string
+	if in.Tags.Set {
+		if t.Tags, newTags, err = s.checkTags(ctx, r, a, set, in.Tags.V, &p); err != nil {
+			return nil, err
+		}
+	}
+	defs, err := r.CustomFields(ctx, a.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	applyCustomFields(defs, a, t, in.CustomFields, true, &p)
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+
 	var v *TicketView
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		set, err := tx.Settings(ctx, a.AccountID)
-		if err != nil {
-			return err
-		}
-		if !sympoq.Can(a, sympoq.ActSubmit, sympoq.TicketRef{}, set) {
-			if a.IsGuest() {
-				return sympoq.Forbidden("this help desk does not take requests from guests; sign in first")
-			}
-			return sympoq.Forbidden("your role may not submit requests")
-		}
+	err = s.db.GroupTx(ctx, func(tx *store.Tx) error {
+		// A cancelled request must not interrupt the shared transaction.
+		ctx := context.WithoutCancel(ctx)
 		now := tx.Now()
-		t := &sympoq.Ticket{AccountID: a.AccountID, Channel: in.Channel, Status: sympoq.StatusNew,
-			Priority: sympoq.PriorityNormal, Created: now, Updated: now, Tags: []string{}, CustomFields: map[string]string{}}
-		if !t.Channel.Valid() {
-			t.Channel = sympoq.ChannelAPI
-		}
-		var p sympoq.Problems
-		desc := strings.TrimRight(in.Description.Value(""), " \t\r\n")
-		if strings.TrimSpace(desc) == "" {
-			p.Add("description", sympoq.FieldMissing, "is required")
-		}
-		sympoq.CheckText(&p, "description", desc, MaxMessageLen, true)
-		t.Description = desc
-		subject := strings.TrimSpace(in.Subject.Value(""))
-		sympoq.CheckText(&p, "subject", subject, MaxSubjectLen, false)
-		if subject == "" {
-			subject = defaultSubject(desc)
-		}
-		t.Subject = subject
-		if in.Priority.Set {
-			if !in.Priority.V.Valid() || in.Priority.Null {
-				p.Add("priority", sympoq.FieldInvalid, "must be one of 1, 2, 3, 4")
-			} else {
-				t.Priority = in.Priority.V
-			}
-		}
-		if in.Topic.Set && !in.Topic.Null {
-			topic, err := tx.Topic(ctx, a.AccountID, in.Topic.V)
-			switch {
-			case sympoq.ErrorCode(err) == sympoq.ENotFound || err == nil && !topic.Active && !a.IsAgent():
-				p.Add("topic", sympoq.FieldInvalid, "is not a topic of this help desk")
-			case err != nil:
-				return err
-			default:
-				t.Topic = topic.ID
-				t.Queue = topic.QueueID
-			}
-		}
-		if in.Queue.Set && !in.Queue.Null {
-			if !a.IsAgent() {
-				p.Add("queue", sympoq.FieldReadonly, "is chosen by the help desk")
-			} else if _, err := tx.Queue(ctx, a.AccountID, in.Queue.V); sympoq.ErrorCode(err) == sympoq.ENotFound {
-				p.Add("queue", sympoq.FieldInvalid, "is not a queue of this account")
-			} else if err != nil {
-				return err
-			} else {
-				t.Queue = in.Queue.V
-			}
-		}
-		if t.Queue == 0 {
-			t.Queue = set.General.DefaultQueue
-		}
-		cust, err := s.submitter(ctx, tx, a, set, in.Customer, &p)
-		if err != nil {
-			return err
-		}
-		if in.Tags.Set {
-			tags, err := s.checkTags(ctx, tx, a, set, in.Tags.V, &p)
-			if err != nil {
+		t.Created, t.Updated = now, now
+		if cust.ID == 0 {
+			if err := createCustomer(ctx, tx, cust); err != nil {
 				return err
 			}
-			t.Tags = tags
 		}
-		if err := s.applyCustomFields(ctx, tx, a, t, in.CustomFields, true, &p); err != nil {
-			return err
-		}
-		if err := p.Err(); err != nil {
+		if err := createTags(ctx, tx, a.AccountID, newTags); err != nil {
 			return err
 		}
 		t.Customer, t.ReportedBy = cust.ID, cust.Name
@@ -378,10 +396,53 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 		if err := tx.IndexTicket(ctx, t, cust.Name+" "+cust.Email); err != nil {
 			return err
 		}
-		v, err = s.viewOf(ctx, tx, a, set, t, cust)
-		return err
+		v = &TicketView{Ticket: t, CustomerUser: cust, ForCustomer: !a.IsAgent(), Settings: set}
+		return fill(ctx, tx, v, defs)
 	})
-	return v, err
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// createCustomer stores a customer that the submission names by email. If
+// another request created the same address meanwhile, that one is used.
+func createCustomer(ctx context.Context, tx *store.Tx, cust *sympoq.User) error {
+	existing, err := tx.UserByLogin(ctx, cust.AccountID, cust.Email)
+	switch {
+	case err == nil && existing.Kind == sympoq.KindCustomer:
+		*cust = *existing
+		return nil
+	case err == nil:
+		return sympoq.FieldErr("customer.email", sympoq.FieldInvalid, "belongs to an agent, not a customer")
+	case sympoq.ErrorCode(err) != sympoq.ENotFound:
+		return err
+	}
+	return tx.CreateUser(ctx, cust)
+}
+
+// createTags adds names to the account's tag list, skipping any that
+// another request added meanwhile.
+func createTags(ctx context.Context, tx *store.Tx, accountID int64, names []string) error {
+	for _, n := range names {
+		err := tx.CreateTag(ctx, &sympoq.Tag{AccountID: accountID, Name: n})
+		if err != nil && !isDuplicate(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+func isDuplicate(err error) bool {
+	var e *sympoq.Error
+	if errors.As(err, &e) {
+		for _, f := range e.Fields {
+			if f.Code == sympoq.FieldDuplicate {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func defaultSubject(desc string) string {
@@ -398,8 +459,9 @@ func defaultSubject(desc string) string {
 }
 
 // submitter is the customer a request is for: the caller when a customer,
-// else the one named by id or found (or created, unregistered) by email.
-func (s *Service) submitter(ctx context.Context, tx *store.Tx, a Actor, set *sympoq.Settings, in Opt[CustomerInput], p *sympoq.Problems) (*sympoq.User, error) {
+// else the one named by id or found by email. A new address gives a user
+// with ID 0, unregistered, for the write phase to create.
+func (s *Service) submitter(ctx context.Context, tx *store.Tx, a Actor, in Opt[CustomerInput], p *sympoq.Problems) (*sympoq.User, error) {
 	if a.IsCustomer() {
 		if in.Set && !in.Null {
 			p.Add("customer", sympoq.FieldReadonly, "is you; a customer submits for themself")
@@ -445,15 +507,11 @@ func (s *Service) submitter(ctx context.Context, tx *store.Tx, a Actor, set *sym
 	if sympoq.ErrorCode(err) != sympoq.ENotFound {
 		return nil, err
 	}
-	if p.Len() > 0 {
-		return nil, nil
-	}
 	if name == "" {
 		name, _, _ = strings.Cut(email, "@")
 	}
-	u = &sympoq.User{AccountID: a.AccountID, Kind: sympoq.KindCustomer, Name: name, Email: email, Active: true,
-		Notifications: true, Role: sympoq.RoleCustomer}
-	return u, tx.CreateUser(ctx, u)
+	return &sympoq.User{AccountID: a.AccountID, Kind: sympoq.KindCustomer, Name: name, Email: email, Active: true,
+		Notifications: true, Role: sympoq.RoleCustomer}, nil
 }
 
 // insertTicket draws a display id from the account's format and inserts t,
@@ -483,22 +541,23 @@ func (s *Service) insertTicket(ctx context.Context, tx *store.Tx, set *sympoq.Se
 	return fmt.Errorf("no free ticket id after 20 draws with format %q", set.TicketIDFormat)
 }
 
-// checkTags validates tags against the managed list, adding new names when
-// the caller may create tags.
-func (s *Service) checkTags(ctx context.Context, tx *store.Tx, a Actor, set *sympoq.Settings, tags []string, p *sympoq.Problems) ([]string, error) {
+// checkTags validates tags against the managed list. Names not in it are
+// allowed when the caller may create tags; they are returned apart, for the
+// write to add to the list.
+func (s *Service) checkTags(ctx context.Context, tx *store.Tx, a Actor, set *sympoq.Settings, tags []string, p *sympoq.Problems) (all, added []string, err error) {
 	if len(tags) > maxTags {
 		p.Add("tags", sympoq.FieldInvalid, "may hold at most %d tags", maxTags)
-		return nil, nil
+		return nil, nil, nil
 	}
 	known, err := tx.Tags(ctx, a.AccountID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	byName := map[string]string{}
 	for _, t := range known {
 		byName[strings.ToLower(t.Name)] = t.Name
 	}
-	out := []string{}
+	all = []string{}
 	seen := map[string]bool{}
 	for i, raw := range tags {
 		name := strings.TrimSpace(raw)
@@ -514,22 +573,18 @@ func (s *Service) checkTags(ctx context.Context, tx *store.Tx, a Actor, set *sym
 		}
 		seen[key] = true
 		if canon, ok := byName[key]; ok {
-			out = append(out, canon)
+			all = append(all, canon)
 			continue
 		}
 		if !sympoq.Can(a, sympoq.ActCreateTag, sympoq.TicketRef{}, set) {
 			p.Add(f, sympoq.FieldInvalid, "%q is not in the tag list, and new tags may not be created here", name)
 			continue
 		}
-		if p.Len() == 0 {
-			if err := tx.CreateTag(ctx, &sympoq.Tag{AccountID: a.AccountID, Name: name}); err != nil {
-				return nil, err
-			}
-		}
 		byName[key] = name
-		out = append(out, name)
+		all = append(all, name)
+		added = append(added, name)
 	}
-	return out, nil
+	return all, added, nil
 }
 
 // billable reads an action's billable minutes: agents only, defaulting to
@@ -615,7 +670,8 @@ func (s *Service) act(ctx context.Context, a Actor, ref string, fn func(c *chang
 		return nil, sympoq.Errorf(sympoq.EUnauthorized, "sign in first")
 	}
 	var out *TicketView
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	err := s.db.GroupTx(ctx, func(tx *store.Tx) error {
+		ctx := context.WithoutCancel(ctx)
 		set, err := tx.Settings(ctx, a.AccountID)
 		if err != nil {
 			return err

@@ -143,9 +143,14 @@ func (s *Service) Update(ctx context.Context, a Actor, ref string, in UpdateInpu
 			if err := c.require(sympoq.ActSetFields, "tag this ticket"); err != nil {
 				return err
 			}
-			tags, err := c.s.checkTags(c.ctx, c.tx, a, c.set, in.Tags.V, &c.p)
+			tags, added, err := c.s.checkTags(c.ctx, c.tx, a, c.set, in.Tags.V, &c.p)
 			if err != nil {
 				return err
+			}
+			if c.p.Len() == 0 {
+				if err := createTags(c.ctx, c.tx, c.t.AccountID, added); err != nil {
+					return err
+				}
 			}
 			if strings.Join(tags, "\t") != strings.Join(c.t.Tags, "\t") {
 				c.t.Tags = tags
@@ -157,9 +162,11 @@ func (s *Service) Update(ctx context.Context, a Actor, ref string, in UpdateInpu
 				return err
 			}
 			before, _ := json.Marshal(c.t.CustomFields)
-			if err := c.s.applyCustomFields(c.ctx, c.tx, a, c.t, in.CustomFields, false, &c.p); err != nil {
+			defs, err := c.tx.CustomFields(c.ctx, c.t.AccountID)
+			if err != nil {
 				return err
 			}
+			applyCustomFields(defs, a, c.t, in.CustomFields, false, &c.p)
 			if after, _ := json.Marshal(c.t.CustomFields); string(after) != string(before) {
 				c.event(sympoq.EvCustomFields, customFieldSummary(c.t.CustomFields), "", sympoq.Public, spend())
 			}

@@ -37,6 +37,7 @@ type DB struct {
 	w, r     *sql.DB
 	dialect  Dialect
 	identity string
+	group    group // SQLite's group committer (GroupTx)
 	// Now is the clock of every transaction; tests may pin it.
 	Now func() time.Time
 }
@@ -88,6 +89,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			abs = path
 		}
 		db.identity = "sqlite:" + abs
+		db.startGroup()
 	}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
@@ -96,8 +98,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes both pools.
+// Close stops the group committer and closes both pools.
 func (db *DB) Close() error {
+	db.stopGroup()
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
