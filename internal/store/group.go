@@ -35,7 +35,7 @@ type groupOp struct {
 // transaction, so callers pass fn a context without cancellation.
 func (db *DB) GroupTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.dialect != SQLite {
-		return db.Tx(ctx, fn)
+		return db.Tx(ctx, func(tx *Tx) error { return runOp(&groupOp{fn: fn}, tx) })
 	}
 	op := &groupOp{fn: fn, err: make(chan error, 1)}
 	select {
@@ -113,7 +113,7 @@ func (db *DB) commitGroup(batch []*groupOp) {
 }
 
 // runOp runs one write, turning a panic into that write's error so that the
-// others in its group still commit.
+// others in its group still commit (and so that both engines behave alike).
 func runOp(op *groupOp, tx *Tx) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
