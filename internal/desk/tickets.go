@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -406,43 +405,27 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 }
 
 // createCustomer stores a customer that the submission names by email. If
-// another request created the same address meanwhile, that one is used.
+// another request created the same address meanwhile, that one is used; if
+// the address is an agent's, the submission is refused.
 func createCustomer(ctx context.Context, tx *store.Tx, cust *sympoq.User) error {
-	existing, err := tx.UserByLogin(ctx, cust.AccountID, cust.Email)
-	switch {
-	case err == nil && existing.Kind == sympoq.KindCustomer:
-		*cust = *existing
-		return nil
-	case err == nil:
-		return sympoq.FieldErr("customer.email", sympoq.FieldInvalid, "belongs to an agent, not a customer")
-	case sympoq.ErrorCode(err) != sympoq.ENotFound:
+	if err := tx.CreateCustomerByEmail(ctx, cust); err != nil {
 		return err
 	}
-	return tx.CreateUser(ctx, cust)
+	if cust.Kind != sympoq.KindCustomer {
+		return sympoq.FieldErr("customer.email", sympoq.FieldInvalid, "belongs to an agent, not a customer")
+	}
+	return nil
 }
 
 // createTags adds names to the account's tag list, skipping any that
 // another request added meanwhile.
 func createTags(ctx context.Context, tx *store.Tx, accountID int64, names []string) error {
 	for _, n := range names {
-		err := tx.CreateTag(ctx, &sympoq.Tag{AccountID: accountID, Name: n})
-		if err != nil && !isDuplicate(err) {
+		if err := tx.EnsureTag(ctx, accountID, n); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func isDuplicate(err error) bool {
-	var e *sympoq.Error
-	if errors.As(err, &e) {
-		for _, f := range e.Fields {
-			if f.Code == sympoq.FieldDuplicate {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func defaultSubject(desc string) string {

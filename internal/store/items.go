@@ -140,6 +140,14 @@ func (tx *Tx) CreateTag(ctx context.Context, t *sympoq.Tag) error {
 	return mapErr(err, "tag")
 }
 
+// EnsureTag adds a name to the tag list unless it is there (in any case),
+// without failing or aborting the transaction on the race of two requests.
+func (tx *Tx) EnsureTag(ctx context.Context, accountID int64, name string) error {
+	_, err := tx.exec(ctx, `INSERT INTO tags (account_id, name) VALUES ($1, $2)
+		ON CONFLICT (account_id, lower(name)) DO NOTHING`, accountID, name)
+	return err
+}
+
 // UpdateTag renames t.
 func (tx *Tx) UpdateTag(ctx context.Context, t *sympoq.Tag) error {
 	res, err := tx.exec(ctx, `UPDATE tags SET name = $1 WHERE account_id = $2 AND id = $3`, t.Name, t.AccountID, t.ID)

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -52,6 +54,33 @@ func (tx *Tx) CreateUser(ctx context.Context, u *sympoq.User) error {
 	if u.IsAgent() {
 		return tx.SetAgentPermissions(ctx, u.AccountID, u.ID, u.Permissions)
 	}
+	return nil
+}
+
+// CreateCustomerByEmail inserts the unregistered customer u unless a user
+// with u's email exists; then it loads that user into u instead. It never
+// fails on the race of two requests naming the same new address, and does
+// not abort the transaction (ON CONFLICT DO NOTHING).
+func (tx *Tx) CreateCustomerByEmail(ctx context.Context, u *sympoq.User) error {
+	u.Email = strings.ToLower(u.Email)
+	u.Created, u.Updated = tx.now, tx.now
+	var id int64
+	err := tx.q.QueryRowContext(ctx, `INSERT INTO users (account_id, kind, name, email, active, notifications, role,
+		created_at, updated_at) VALUES ($1, 'customer', $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (account_id, lower(email)) DO NOTHING RETURNING id`,
+		u.AccountID, u.Name, u.Email, u.Active, u.Notifications, string(u.Role), micros(u.Created), micros(u.Updated)).Scan(&id)
+	if err == nil {
+		u.ID = id
+		return nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return mapErr(err, "user")
+	}
+	existing, err := tx.UserByLogin(ctx, u.AccountID, u.Email)
+	if err != nil {
+		return err
+	}
+	*u = *existing
 	return nil
 }
 
