@@ -23,66 +23,18 @@ func toCannedJSON(c *sympoq.CannedReply) cannedJSON {
 	return out
 }
 
-func (a *API) cannedReplies(w http.ResponseWriter, r *http.Request) error {
-	cs, err := a.desk.CannedReplies(r.Context(), actor(r))
-	if err != nil {
-		return err
-	}
-	out := make([]cannedJSON, len(cs))
-	for i, c := range cs {
-		out[i] = toCannedJSON(c)
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func (a *API) cannedReply(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := a.desk.CannedReply(r.Context(), actor(r), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, toCannedJSON(c))
-	return nil
-}
-
-func (a *API) saveCannedReply(create bool) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		var id int64
-		if !create {
-			var err error
-			if id, err = pathID(r, "id"); err != nil {
-				return err
-			}
-		}
-		in, err := decode[desk.CannedInput](w, r)
-		if err != nil {
-			return err
-		}
-		c, err := a.desk.SaveCannedReply(r.Context(), actor(r), id, in)
-		if err != nil {
-			return err
-		}
-		status := http.StatusOK
-		if create {
-			status = http.StatusCreated
-		}
-		writeJSON(w, status, toCannedJSON(c))
-		return nil
-	}
-}
-
-func (a *API) deleteCannedReply(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.desk.DeleteCannedReply(r.Context(), actor(r), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusGone)
-	return nil
+var cannedItem = item[*sympoq.CannedReply, desk.CannedInput]{
+	list: func(a *API, r *http.Request) ([]*sympoq.CannedReply, error) {
+		return a.desk.CannedReplies(r.Context(), actor(r))
+	},
+	get: func(a *API, r *http.Request, id int64) (*sympoq.CannedReply, error) {
+		return a.desk.CannedReply(r.Context(), actor(r), id)
+	},
+	save: func(a *API, r *http.Request, id int64, in desk.CannedInput) (*sympoq.CannedReply, error) {
+		return a.desk.SaveCannedReply(r.Context(), actor(r), id, in)
+	},
+	delete: func(a *API, r *http.Request, id int64) error {
+		return a.desk.DeleteCannedReply(r.Context(), actor(r), id)
+	},
+	json: func(c *sympoq.CannedReply) any { return toCannedJSON(c) },
 }

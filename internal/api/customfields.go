@@ -32,66 +32,18 @@ func toCustomFieldJSON(f *sympoq.CustomField) customFieldJSON {
 	return out
 }
 
-func (a *API) customFields(w http.ResponseWriter, r *http.Request) error {
-	fs, err := a.desk.CustomFields(r.Context(), actor(r))
-	if err != nil {
-		return err
-	}
-	out := make([]customFieldJSON, len(fs))
-	for i, f := range fs {
-		out[i] = toCustomFieldJSON(f)
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func (a *API) customField(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	f, err := a.desk.CustomField(r.Context(), actor(r), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, toCustomFieldJSON(f))
-	return nil
-}
-
-func (a *API) saveCustomField(create bool) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		var id int64
-		if !create {
-			var err error
-			if id, err = pathID(r, "id"); err != nil {
-				return err
-			}
-		}
-		in, err := decode[desk.CustomFieldInput](w, r)
-		if err != nil {
-			return err
-		}
-		f, err := a.desk.SaveCustomField(r.Context(), actor(r), id, in)
-		if err != nil {
-			return err
-		}
-		status := http.StatusOK
-		if create {
-			status = http.StatusCreated
-		}
-		writeJSON(w, status, toCustomFieldJSON(f))
-		return nil
-	}
-}
-
-func (a *API) deleteCustomField(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.desk.DeleteCustomField(r.Context(), actor(r), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusGone)
-	return nil
+var customFieldItem = item[*sympoq.CustomField, desk.CustomFieldInput]{
+	list: func(a *API, r *http.Request) ([]*sympoq.CustomField, error) {
+		return a.desk.CustomFields(r.Context(), actor(r))
+	},
+	get: func(a *API, r *http.Request, id int64) (*sympoq.CustomField, error) {
+		return a.desk.CustomField(r.Context(), actor(r), id)
+	},
+	save: func(a *API, r *http.Request, id int64, in desk.CustomFieldInput) (*sympoq.CustomField, error) {
+		return a.desk.SaveCustomField(r.Context(), actor(r), id, in)
+	},
+	delete: func(a *API, r *http.Request, id int64) error {
+		return a.desk.DeleteCustomField(r.Context(), actor(r), id)
+	},
+	json: func(f *sympoq.CustomField) any { return toCustomFieldJSON(f) },
 }

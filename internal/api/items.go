@@ -116,15 +116,15 @@ type tagJSON struct {
 
 // item bundles the use cases of one kind of settings item so that list,
 // get, create, update and delete are written once.
-type item[T any] struct {
+type item[T, In any] struct {
 	list   func(a *API, r *http.Request) ([]T, error)
 	get    func(a *API, r *http.Request, id int64) (T, error)
-	save   func(a *API, r *http.Request, id int64, in desk.ItemInput) (T, error)
+	save   func(a *API, r *http.Request, id int64, in In) (T, error)
 	delete func(a *API, r *http.Request, id int64) error
 	json   func(T) any
 }
 
-func (it item[T]) listHandler(a *API) handlerFunc {
+func (it item[T, In]) listHandler(a *API) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		xs, err := it.list(a, r)
 		if err != nil {
@@ -139,7 +139,7 @@ func (it item[T]) listHandler(a *API) handlerFunc {
 	}
 }
 
-func (it item[T]) getHandler(a *API) handlerFunc {
+func (it item[T, In]) getHandler(a *API) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -154,7 +154,7 @@ func (it item[T]) getHandler(a *API) handlerFunc {
 	}
 }
 
-func (it item[T]) saveHandler(a *API, create bool) handlerFunc {
+func (it item[T, In]) saveHandler(a *API, create bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var id int64
 		if !create {
@@ -163,7 +163,7 @@ func (it item[T]) saveHandler(a *API, create bool) handlerFunc {
 				return err
 			}
 		}
-		in, err := decode[desk.ItemInput](w, r)
+		in, err := decode[In](w, r)
 		if err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func (it item[T]) saveHandler(a *API, create bool) handlerFunc {
 	}
 }
 
-func (it item[T]) deleteHandler(a *API) handlerFunc {
+func (it item[T, In]) deleteHandler(a *API) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -194,7 +194,7 @@ func (it item[T]) deleteHandler(a *API) handlerFunc {
 	}
 }
 
-var queueItem = item[*sympoq.Queue]{
+var queueItem = item[*sympoq.Queue, desk.ItemInput]{
 	save: func(a *API, r *http.Request, id int64, in desk.ItemInput) (*sympoq.Queue, error) {
 		return a.desk.SaveQueue(r.Context(), actor(r), id, in)
 	},
@@ -202,7 +202,7 @@ var queueItem = item[*sympoq.Queue]{
 	json:   func(q *sympoq.Queue) any { return toQueueJSON(q, true) },
 }
 
-var topicItem = item[*sympoq.Topic]{
+var topicItem = item[*sympoq.Topic, desk.ItemInput]{
 	list: func(a *API, r *http.Request) ([]*sympoq.Topic, error) { return a.desk.Topics(r.Context(), actor(r)) },
 	get: func(a *API, r *http.Request, id int64) (*sympoq.Topic, error) {
 		return a.desk.Topic(r.Context(), actor(r), id)
@@ -214,7 +214,7 @@ var topicItem = item[*sympoq.Topic]{
 	json:   func(t *sympoq.Topic) any { return toTopicJSON(t) },
 }
 
-var groupItem = item[*sympoq.Group]{
+var groupItem = item[*sympoq.Group, desk.ItemInput]{
 	list: func(a *API, r *http.Request) ([]*sympoq.Group, error) { return a.desk.Groups(r.Context(), actor(r)) },
 	get: func(a *API, r *http.Request, id int64) (*sympoq.Group, error) {
 		return a.desk.Group(r.Context(), actor(r), id)
@@ -226,7 +226,7 @@ var groupItem = item[*sympoq.Group]{
 	json:   func(g *sympoq.Group) any { return groupJSON{ID: g.ID, Name: g.Name, Sequence: g.Sequence} },
 }
 
-var tagItem = item[*sympoq.Tag]{
+var tagItem = item[*sympoq.Tag, desk.ItemInput]{
 	list: func(a *API, r *http.Request) ([]*sympoq.Tag, error) { return a.desk.Tags(r.Context(), actor(r)) },
 	get: func(a *API, r *http.Request, id int64) (*sympoq.Tag, error) {
 		return a.desk.Tag(r.Context(), actor(r), id)
