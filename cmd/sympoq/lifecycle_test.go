@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"reflect"
@@ -13,12 +14,18 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sympoq/sympoq/client"
+	"github.com/sympoq/sympoq/internal/api"
 	"github.com/sympoq/sympoq/internal/store/storetest"
 )
 
@@ -134,7 +141,7 @@ func startDesk(t *testing.T, dsn string) *liveDesk {
 		}
 	})
 	d.base = base
-	d.admin = client.New(base, lifecycleAdminKey)
+	d.admin = newClient(t, base, lifecycleAdminKey)
 
 	me, err := d.admin.Profile(ctx)
 	fatalIf(t, err, "admin Profile")
@@ -196,18 +203,18 @@ func startDesk(t *testing.T, dsn string) *liveDesk {
 	}
 	d.cusID = cus.ID
 
-	d.quinn = client.New(base, strings.TrimSpace(d.command(t, "apikey", "create", "--user", "quinn@example.com")))
-	d.alex = client.New(base, strings.TrimSpace(d.command(t, "apikey", "create", "--user", "alex@example.com")))
+	d.quinn = newClient(t, base, strings.TrimSpace(d.command(t, "apikey", "create", "--user", "quinn@example.com")))
+	d.alex = newClient(t, base, strings.TrimSpace(d.command(t, "apikey", "create", "--user", "alex@example.com")))
 
 	// The customer's first key comes from the command line; with it they
 	// make their own through the API and revoke the first.
-	cli := client.New(base, strings.TrimSpace(d.command(t, "apikey", "create", "--user", "casey@example.com", "--name", "cli")))
+	cli := newClient(t, base, strings.TrimSpace(d.command(t, "apikey", "create", "--user", "casey@example.com", "--name", "cli")))
 	k, err := cli.CreateAPIKey(ctx, client.APIKeyInput{Name: "lifecycle"})
 	fatalIf(t, err, "customer CreateAPIKey")
 	if len(k.Key) < 20 || k.Prefix != k.Key[:4] || !slices.Equal(k.Scopes, []string{"read", "write"}) || k.Revoked != nil {
 		t.Errorf("CreateAPIKey = %+v, want a full key with read and write", k)
 	}
-	d.cus = client.New(base, k.Key)
+	d.cus = newClient(t, base, k.Key)
 	keys, err := d.cus.APIKeys(ctx)
 	fatalIf(t, err, "APIKeys")
 	var names []string
@@ -967,7 +974,7 @@ func testLifecycle(t *testing.T, d *liveDesk) {
 		wantError(t, err, 404, "not_found", "download through a ticket out of reach")
 
 		// The attachment URL is built from the Host the client sent.
-		hosted := client.New(d.base, lifecycleAdminKey, client.WithHost("help.example.test"))
+		hosted := newClient(t, d.base, lifecycleAdminKey, client.WithHost("help.example.test"))
 		g, err := hosted.GetTicket(ctx, t1.ID, true)
 		fatalIf(t, err, "GetTicket with another Host")
 		if !g.HasAttachments || len(g.EventLog) < 2 {
@@ -1351,7 +1358,7 @@ func TestLifecycleAccounts(t *testing.T) {
 				if o := d.command(t, "account", "create", name); !strings.Contains(o, `account "`+name+`"`) {
 					t.Fatalf("account create %s: %s", name, o)
 				}
-				c := client.New(base, keys[name], client.WithHost(name+".desk.test"), client.WithHTTPClient(&http.Client{Timeout: 10 * time.Second}))
+				c := newClient(t, base, keys[name], client.WithHost(name+".desk.test"), client.WithHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: checkOpenAPI(t)}))
 				clients[name] = c
 				tk, err := c.Submit(ctx, client.SubmitInput{Subject: "Hello from " + name, Description: "A request of " + name,
 					Customer: &client.CustomerRef{Name: "Pat", Email: "pat@example.com"}})
@@ -1374,7 +1381,7 @@ func TestLifecycleAccounts(t *testing.T) {
 				}
 				_, err = c.GetTicket(ctx, strconv.FormatInt(tickets[other].Number, 10), false)
 				wantError(t, err, 404, "not_found", name+" GET of "+other+"'s ticket by number")
-				cross := client.New(base, keys[other], client.WithHost(name+".desk.test"))
+				cross := newClient(t, base, keys[other], client.WithHost(name+".desk.test"))
 				_, err = cross.Profile(ctx)
 				wantError(t, err, 401, "unauthorized", other+"'s key on "+name)
 				us, err := c.Customers(ctx, client.UserFilter{ListOptions: client.ListOptions{Count: true}})
@@ -1383,9 +1390,9 @@ func TestLifecycleAccounts(t *testing.T) {
 					t.Errorf("%s customers = %+v, want only its own Pat", name, us)
 				}
 			}
-			_, err := client.New(base, keys["acme"], client.WithHost("nobody.desk.test")).Profile(ctx)
+			_, err := newClient(t, base, keys["acme"], client.WithHost("nobody.desk.test")).Profile(ctx)
 			wantError(t, err, 404, "not_found", "unknown account")
-			_, err = client.New(base, keys["acme"]).Profile(ctx) // 127.0.0.1 is no account
+			_, err = newClient(t, base, keys["acme"]).Profile(ctx) // 127.0.0.1 is no account
 			wantError(t, err, 404, "not_found", "host outside the base domain")
 		})
 	}
@@ -1487,3 +1494,88 @@ func TestLifecycleServerBugs(t *testing.T) {
 		})
 	}
 }
+
+// newClient is client.New with every answer checked against openapi.json.
+func newClient(t *testing.T, base, key string, opts ...client.Option) *client.Client {
+	return client.New(base, key, append([]client.Option{client.WithHTTPClient(&http.Client{Transport: checkOpenAPI(t)})}, opts...)...)
+}
+
+// lifecycleOpenAPI is the served document and its router, loaded once.
+var lifecycleOpenAPI = sync.OnceValues(func() (routers.Router, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI())
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, err
+	}
+	return gorillamux.NewRouter(doc)
+})
+
+// checkOpenAPI is a transport that fails t when an answer does not match
+// the operation of its path and method in openapi.json (status, headers and
+// body; downloads without the body), or when the server took (2xx) a
+// request that the document refuses (JSON bodies and parameters).
+// internal/server's tests check their answers the same way.
+func checkOpenAPI(t *testing.T) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		var sent []byte
+		if req.GetBody != nil {
+			rd, err := req.GetBody()
+			if err == nil {
+				sent, err = io.ReadAll(rd)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		res.Body = io.NopCloser(bytes.NewReader(body))
+		router, err := lifecycleOpenAPI()
+		if err != nil {
+			t.Errorf("openapi.json: %v", err)
+			return res, nil
+		}
+		route, params, err := router.FindRoute(req)
+		if err != nil {
+			t.Errorf("%s %s: %d from a path or method openapi.json does not have: %v", req.Method, req.URL.Path, res.StatusCode, err)
+			return res, nil
+		}
+		opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true,
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
+		if r := route.Operation.Responses.Status(res.StatusCode); r != nil && r.Value.Content["*/*"] != nil {
+			opts.ExcludeResponseBody = true
+		}
+		if res.StatusCode/100 == 2 {
+			reqOpts := *opts
+			reqOpts.ExcludeRequestBody = strings.HasPrefix(req.Header.Get("Content-Type"), "multipart/")
+			took := req.Clone(req.Context())
+			took.Body = io.NopCloser(bytes.NewReader(sent))
+			in := &openapi3filter.RequestValidationInput{Request: took, PathParams: params, Route: route, Options: &reqOpts}
+			if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
+				t.Errorf("%s %s: the server took a request openapi.json refuses (%s %s): %v", req.Method, req.URL.RequestURI(),
+					route.Method, route.Path, err)
+			}
+		}
+		err = openapi3filter.ValidateResponse(req.Context(), &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+			Status:                 res.StatusCode, Header: res.Header, Body: io.NopCloser(bytes.NewReader(body)), Options: opts})
+		if err != nil {
+			t.Errorf("%s %s: the %d answer does not match openapi.json (%s %s): %v\nbody: %.300s",
+				req.Method, req.URL.RequestURI(), res.StatusCode, route.Method, route.Path, err, body)
+		}
+		return res, nil
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -72,11 +72,11 @@ func (a *API) Authenticate(next http.Handler) http.Handler {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			scope = sympoq.ScopeRead
 		}
-		if !k.Has(scope) {
-			return sympoq.Forbidden("this API key lacks the %s scope", scope)
-		}
 		if err := a.limit(w, r, account.ID, k.ID, scope); err != nil {
 			return err
+		}
+		if !k.Has(scope) {
+			return sympoq.Forbidden("this API key lacks the %s scope", scope)
 		}
 		return a.idempotent(w, r.WithContext(sympoq.NewContextWithActor(r.Context(), actor)), account.ID, k.ID, next)
 	})

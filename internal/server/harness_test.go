@@ -52,6 +52,8 @@ func newStack(t *testing.T, db *store.DB, baseDomain string) *stack {
 	d := desk.New(db, runner, logger, desk.WithBlobs(blobs))
 	srv := httptest.NewServer(server.New(db, d, server.Options{BaseDomain: baseDomain, Logger: logger}))
 	t.Cleanup(srv.Close)
+	// Every answer the tests get is checked against openapi.json.
+	srv.Client().Transport = checkOpenAPI(t, srv.Client().Transport.(*http.Transport))
 	return &stack{t: t, db: db, desk: d, jobs: runner, srv: srv, domain: baseDomain}
 }
 
