@@ -779,7 +779,7 @@ func testLifecycle(t *testing.T, d *liveDesk) {
 			{"sort -created", d.admin, client.TicketFilter{Sort: "-created"}, []string{d3.ID, d2.ID, d1.ID, t3.ID, t2.ID, t1.ID}},
 			{"sort priority", d.admin, client.TicketFilter{Sort: "priority"}, []string{d1.ID, d2.ID, d3.ID, t2.ID, t1.ID, t3.ID}},
 			{"sort -priority", d.admin, client.TicketFilter{Sort: "-priority"}, []string{t3.ID, t1.ID, t2.ID, d3.ID, d2.ID, d1.ID}},
-			{"sort deadline", d.admin, client.TicketFilter{Sort: "deadline", Queue: []int64{d.support}}, []string{t1.ID, t2.ID, t3.ID}},
+			{"sort deadline", d.admin, client.TicketFilter{Sort: "deadline", Queue: []int64{d.support}}, byDeadline(t, ctx, d.admin, t1.ID, t2.ID, t3.ID)},
 		} {
 			p, err := tc.c.Tickets(ctx, tc.f)
 			if err != nil {
@@ -1579,3 +1579,31 @@ func checkOpenAPI(t *testing.T) http.RoundTripper {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// byDeadline orders ticket ids by their deadline as the server reports it
+// (set from the service targets on submission, or by hand), none last.
+func byDeadline(t *testing.T, ctx context.Context, c *client.Client, ids ...string) []string {
+	t.Helper()
+	type td struct {
+		id string
+		at time.Time
+	}
+	var list []td
+	for _, id := range ids {
+		tk, err := c.GetTicket(ctx, id, false)
+		if err != nil {
+			t.Fatalf("GetTicket(%s): %v", id, err)
+		}
+		at := time.Unix(1<<40, 0)
+		if tk.Deadline != nil {
+			at = *tk.Deadline
+		}
+		list = append(list, td{id, at})
+	}
+	slices.SortStableFunc(list, func(a, b td) int { return a.at.Compare(b.at) })
+	out := make([]string, len(list))
+	for i, x := range list {
+		out[i] = x.id
+	}
+	return out
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/store"
+	"github.com/sympoq/sympoq/internal/worktime"
 )
 
 // ticketJSON is the compat ticket of api.md §7: every key present with
@@ -76,15 +77,9 @@ type eventJSON struct {
 // zone offset.
 const eventTime = "2006-01-02T15:04:05.000000000-07:00"
 
-// duration renders working time as D HH:MM. Until working calendars exist,
-// time is counted 24/7.
 func duration(d time.Duration) *string {
-	if d < 0 {
-		d = 0
-	}
-	m := int64(d / time.Minute)
-	s := fmt.Sprintf("%d %02d:%02d", m/(24*60), m/60%24, m%60)
-	return &s
+	f := worktime.Format(d)
+	return &f
 }
 
 func (a *API) ticketJSON(r *http.Request, v *desk.TicketView, now time.Time) ticketJSON {
@@ -112,13 +107,16 @@ func (a *API) ticketJSON(r *http.Request, v *desk.TicketView, now time.Time) tic
 		out.Customer = ticketCustomer{Registered: c.Registered, Name: c.Name, Email: nullable(c.Email),
 			Role: string(c.Role), Group: nullable(c.Group), ID: c.ID}
 	}
+	// Elapsed and estimated are working time (product.md §6): from created
+	// to now (or to close), and from created to the deadline.
+	cal := worktime.New(v.Settings.General.WorkingTime, v.Settings.Location())
 	end := now
 	if !t.ClosedOn.IsZero() {
 		end = t.ClosedOn
 	}
-	out.Elapsed = duration(end.Sub(t.Created))
+	out.Elapsed = duration(cal.Between(t.Created, end))
 	if !t.Deadline.IsZero() {
-		out.Estimated = duration(t.Deadline.Sub(t.Created))
+		out.Estimated = duration(cal.Between(t.Created, t.Deadline))
 	}
 	for k, val := range v.Fields {
 		out.CustomFields[k] = val

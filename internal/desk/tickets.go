@@ -11,6 +11,7 @@ import (
 
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/store"
+	"github.com/sympoq/sympoq/internal/worktime"
 )
 
 // Limits of ticket text.
@@ -370,6 +371,12 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 		ctx := context.WithoutCancel(ctx)
 		now := tx.Now()
 		t.Created, t.Updated = now, now
+		// The deadline comes from the priority's resolution target, counted
+		// in the account's working time.
+		cal := worktime.New(set.General.WorkingTime, set.Location())
+		if target, err := cal.Target(set.ServiceTargets.For(t.Priority).Resolution); err == nil && target > 0 {
+			t.Deadline = cal.Add(now, target).UTC()
+		}
 		if cust.ID == 0 {
 			if err := createCustomer(ctx, tx, cust); err != nil {
 				return err
