@@ -239,16 +239,20 @@ func (s *Service) Tickets(ctx context.Context, a Actor, q TicketList) ([]*Ticket
 	if err != nil {
 		return nil, "", 0, err
 	}
-	// One lookup per distinct customer on the page.
-	users := map[int64]*sympoq.User{}
+	// The page's customers in one query.
+	ids := make([]int64, 0, len(ts))
+	for _, t := range ts {
+		ids = append(ids, t.Customer)
+	}
+	users, err := tx.UsersByID(ctx, a.AccountID, ids)
+	if err != nil {
+		return nil, "", 0, err
+	}
 	out := make([]*TicketView, len(ts))
 	for i, t := range ts {
-		u, ok := users[t.Customer]
-		if !ok {
-			if u, err = tx.User(ctx, a.AccountID, t.Customer); err != nil {
-				return nil, "", 0, err
-			}
-			users[t.Customer] = u
+		u := users[t.Customer]
+		if u == nil {
+			return nil, "", 0, fmt.Errorf("ticket %d: customer %d missing", t.ID, t.Customer)
 		}
 		out[i] = &TicketView{Ticket: t, CustomerUser: u, ForCustomer: !a.IsAgent(), Settings: set}
 		if err := fill(ctx, tx, out[i], defs); err != nil {
@@ -513,8 +517,10 @@ func (s *Service) insertTicket(ctx context.Context, tx *store.Tx, set *sympoq.Se
 	}
 	local := t.Created.In(set.Location())
 	for attempt := 0; attempt < 20; attempt++ {
+		// Only a format with {SEQ} takes the counter: its row is a lock that
+		// would otherwise make concurrent submissions wait for each other.
 		var seq int64
-		if gen.UsesSequence() || attempt == 0 {
+		if gen.UsesSequence() {
 			if seq, err = tx.NextCounter(ctx, t.AccountID, "ticket"); err != nil {
 				return err
 			}

@@ -114,6 +114,43 @@ func (tx *Tx) User(ctx context.Context, accountID, id int64) (*sympoq.User, erro
 	return u, tx.loadPermissions(ctx, u)
 }
 
+// UsersByID returns the users with the given ids (duplicates allowed) in one
+// query, keyed by id; ids of other accounts are simply absent.
+func (tx *Tx) UsersByID(ctx context.Context, accountID int64, ids []int64) (map[int64]*sympoq.User, error) {
+	out := map[int64]*sympoq.User{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	seen := map[int64]bool{}
+	list := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			list = append(list, fmt.Sprint(id))
+		}
+	}
+	// The ids are integers, safe to inline.
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+userColumns+userFrom+` WHERE u.account_id = $1 AND u.id IN (`+
+		strings.Join(list, ",")+`)`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var us []*sympoq.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[u.ID] = u
+		us = append(us, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, tx.loadAgentPermissions(ctx, accountID, us)
+}
+
 // UserByLogin returns the user whose username or email is login.
 func (tx *Tx) UserByLogin(ctx context.Context, accountID int64, login string) (*sympoq.User, error) {
 	l := strings.ToLower(login)
