@@ -100,15 +100,38 @@ func Tickets(ctx context.Context, d *desk.Service, accountID int64, n int, seed 
 		return sum, err
 	}
 	now := time.Now().UTC()
+	// Tickets arrive in order over the last 180 days, as real ones do: ids,
+	// display ids and creation times rise together. It also keeps the
+	// indexes written near their ends, which makes a million practical.
+	span := 180 * 24 * time.Hour
+	step := max(span/time.Duration(max(n, 1)), 1)
 	for done := 0; done < n; {
 		batch := min(ticketBatch, n-done)
 		err := db.Tx(ctx, func(tx *store.Tx) error {
+			entries := make([]searchEntry, 0, batch)
 			for i := 0; i < batch; i++ {
-				events, err := demoTicket(ctx, tx, rng, set, gen, accountID, now, queues, topicID, customers, byQueue)
+				created := now.Add(-span + time.Duration(done+i)*step + time.Duration(rng.Int64N(int64(step))))
+				e, events, err := demoTicket(ctx, tx, rng, set, gen, accountID, now, created, queues, topicID, customers, byQueue)
 				if err != nil {
 					return err
 				}
+				entries = append(entries, e)
 				sum.Events += events
+			}
+			// Search entries last, all new entries before any addition to
+			// them, each in ticket order: SQLite's FTS5 writes out what it
+			// holds in memory when a statement opens a savepoint or a
+			// write goes back to a lower rowid, so any other order writes
+			// one small index segment per ticket.
+			for _, e := range entries {
+				if err := e.create(ctx, tx); err != nil {
+					return err
+				}
+			}
+			for _, e := range entries {
+				if err := e.addInternal(ctx, tx); err != nil {
+					return err
+				}
 			}
 			return nil
 		})
@@ -126,11 +149,10 @@ func Tickets(ctx context.Context, d *desk.Service, accountID int64, n int, seed 
 }
 
 func demoTicket(ctx context.Context, tx *store.Tx, rng *rand.Rand, set *sympoq.Settings, gen *sympoq.TicketIDGenerator,
-	accountID int64, now time.Time, queues []*sympoq.Queue, topics map[string]*sympoq.Topic, customers []*sympoq.User,
-	byQueue map[int64][]*sympoq.User) (int, error) {
+	accountID int64, now, created time.Time, queues []*sympoq.Queue, topics map[string]*sympoq.Topic, customers []*sympoq.User,
+	byQueue map[int64][]*sympoq.User) (searchEntry, int, error) {
 	pr := problems[rng.IntN(len(problems))]
 	cust := customers[rng.IntN(len(customers))]
-	created := now.Add(-time.Duration(rng.Int64N(int64(180 * 24 * time.Hour))))
 	t := &sympoq.Ticket{AccountID: accountID, Channel: sympoq.Channel(1 + rng.IntN(4)), Priority: sympoq.Priority(1 + rng.IntN(4)),
 		Status: sympoq.StatusNew, Subject: pr.subject, Description: pr.body, ReportedBy: cust.Name, Customer: cust.ID,
 		Created: created, Updated: created, Tags: append([]string{}, pr.tags...), CustomFields: map[string]string{}}
@@ -190,37 +212,67 @@ func demoTicket(ctx context.Context, tx *store.Tx, rng *rand.Rand, set *sympoq.S
 	for attempt := 0; ; attempt++ {
 		seq, err := tx.NextCounter(ctx, accountID, "ticket")
 		if err != nil {
-			return 0, err
+			return searchEntry{}, 0, err
 		}
 		t.DisplayID = gen.Generate(local, seq, rng.IntN)
 		ok, err := tx.CreateTicket(ctx, t)
 		if err != nil {
-			return 0, err
+			return searchEntry{}, 0, err
 		}
 		if ok {
 			break
 		}
 		if attempt > 20 {
-			return 0, fmt.Errorf("no free ticket id")
+			return searchEntry{}, 0, fmt.Errorf("no free ticket id")
 		}
 	}
-	var text []string
+	// The search entry gets what the use cases add one message at a time:
+	// public text (replies, the solution) and internal text (notes) apart.
+	entry := searchEntry{t: t, customer: cust.Name + " " + cust.Email}
 	for _, e := range events {
 		e.Ticket = t.ID
 		if err := tx.AddEvent(ctx, e); err != nil {
-			return 0, err
+			return entry, 0, err
 		}
-		if e.Body != "" && e.Action != sympoq.EvSubmitted {
-			text = append(text, e.Body)
-		}
-	}
-	if err := tx.IndexTicket(ctx, t, cust.Name+" "+cust.Email); err != nil {
-		return 0, err
-	}
-	if len(text) > 0 {
-		if err := tx.IndexText(ctx, accountID, t.ID, strings.Join(text, "\n")); err != nil {
-			return 0, err
+		switch {
+		case e.Body == "" || e.Action == sympoq.EvSubmitted:
+		case e.Visibility == sympoq.Internal:
+			entry.internal = append(entry.internal, e.Body)
+		default:
+			entry.public = append(entry.public, e.Body)
 		}
 	}
-	return len(events), nil
+	return entry, len(events), nil
+}
+
+// searchEntry is what a ticket's search entry holds.
+type searchEntry struct {
+	t                *sympoq.Ticket
+	customer         string
+	public, internal []string
+}
+
+// create writes the entry with its public text.
+func (e searchEntry) create(ctx context.Context, tx *store.Tx) error {
+	if tx.Dialect() == store.SQLite && len(e.public) > 0 {
+		// One FTS5 insert instead of an insert and an update: the body
+		// column holds the same text either way (IndexText appends a
+		// newline and the message). On PostgreSQL the order of the parts
+		// inside the tsvector would differ, so it takes the two steps.
+		ft := *e.t
+		ft.Description = e.t.Description + "\n" + strings.Join(e.public, "\n")
+		return tx.IndexTicket(ctx, &ft, e.customer)
+	}
+	if err := tx.IndexTicket(ctx, e.t, e.customer); err != nil || len(e.public) == 0 {
+		return err
+	}
+	return tx.IndexText(ctx, e.t.AccountID, e.t.ID, strings.Join(e.public, "\n"))
+}
+
+// addInternal adds the internal text (notes), which has its own column.
+func (e searchEntry) addInternal(ctx context.Context, tx *store.Tx) error {
+	if len(e.internal) == 0 {
+		return nil
+	}
+	return tx.IndexInternalText(ctx, e.t.AccountID, e.t.ID, strings.Join(e.internal, "\n"))
 }

@@ -37,7 +37,8 @@ type DB struct {
 	w, r     *sql.DB
 	dialect  Dialect
 	identity string
-	group    group // SQLite's group committer (GroupTx)
+	ws, rs   *stmtCache // prepared statements of w and r: SQLite only
+	group    group      // SQLite's group committer (GroupTx)
 	// Now is the clock of every transaction; tests may pin it.
 	Now func() time.Time
 }
@@ -84,6 +85,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
 		db.w, db.r = w, r
+		db.ws, db.rs = newStmtCache(w), newStmtCache(r)
 		abs, err := filepath.Abs(path)
 		if err != nil {
 			abs = path
@@ -101,6 +103,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // Close stops the group committer and closes both pools.
 func (db *DB) Close() error {
 	db.stopGroup()
+	db.ws.close()
+	db.rs.close()
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -161,17 +165,18 @@ func (tx *Tx) SQL() *sql.Tx { return tx.tx }
 func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
 
 // Read returns a Tx over the read pool for queries outside a transaction.
-func (db *DB) Read() *Tx { return &Tx{q: db.r, db: db, now: db.Now()} }
+func (db *DB) Read() *Tx { return &Tx{q: db.reader(), db: db, now: db.Now()} }
 
 // Tx runs fn in a write transaction and commits when it returns nil. On
 // SQLite the transaction takes the write lock at once (BEGIN IMMEDIATE), so
 // a transaction that reads and then writes cannot fail half-way with BUSY.
 func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	db.ws.preparePending(ctx)
 	sqltx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{q: sqltx, tx: sqltx, db: db, now: db.Now()}
+	tx := &Tx{q: db.ws.tx(sqltx), tx: sqltx, db: db, now: db.Now()}
 	if err := fn(tx); err != nil {
 		_ = sqltx.Rollback()
 		return err
