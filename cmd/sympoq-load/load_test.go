@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -98,7 +99,9 @@ func TestRun(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	jsonPath := filepath.Join(dir, "out.json")
-	var stdout, stderr bytes.Buffer
+	// The child processes' output is copied in by exec's goroutines while the
+	// tool writes too: the buffers must be safe for that.
+	var stdout, stderr lockedBuffer
 	args := []string{"-db", "sqlite:" + filepath.Join(dir, "load.db"), "-tickets", "60", "-customers", "20",
 		"-concurrency", "2", "-duration", "300ms", "-warmup", "0", "-probe", "300ms", "-bin", bin, "-json", jsonPath}
 	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
@@ -137,4 +140,22 @@ func TestRun(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, &stdout)
 		}
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
