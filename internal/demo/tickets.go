@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -11,6 +12,12 @@ import (
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/store"
 )
+
+// attachEvery: one ticket in this many gets a screenshot attached.
+const attachEvery = 100
+
+// demoPNG is a valid 1×1 PNG.
+var demoPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
 // ticketBatch is how many tickets share one transaction: large enough to
 // amortise the durable commit, small enough not to hold the write lock long.
@@ -107,7 +114,9 @@ func Tickets(ctx context.Context, d *desk.Service, accountID int64, n int, seed 
 	step := max(span/time.Duration(max(n, 1)), 1)
 	for done := 0; done < n; {
 		batch := min(ticketBatch, n-done)
+		var withFile []string // tickets that get a screenshot, after the batch commits
 		err := db.Tx(ctx, func(tx *store.Tx) error {
+			withFile = withFile[:0]
 			entries := make([]searchEntry, 0, batch)
 			for i := 0; i < batch; i++ {
 				created := now.Add(-span + time.Duration(done+i)*step + time.Duration(rng.Int64N(int64(step))))
@@ -117,6 +126,9 @@ func Tickets(ctx context.Context, d *desk.Service, accountID int64, n int, seed 
 				}
 				entries = append(entries, e)
 				sum.Events += events
+				if (done+i)%attachEvery == 0 {
+					withFile = append(withFile, e.t.DisplayID)
+				}
 			}
 			// Search entries last, all new entries before any addition to
 			// them, each in ticket order: SQLite's FTS5 writes out what it
@@ -137,6 +149,16 @@ func Tickets(ctx context.Context, d *desk.Service, accountID int64, n int, seed 
 		})
 		if err != nil {
 			return sum, err
+		}
+		// Files go through the use case: bytes to the blob store first.
+		for _, id := range withFile {
+			_, err := d.Attach(ctx, sys, id, desk.AttachInput{Name: "screenshot.png", Body: bytes.NewReader(demoPNG)})
+			if sympoq.ErrorCode(err) == sympoq.EConflict { // no blob store configured
+				break
+			} else if err != nil {
+				return sum, fmt.Errorf("attach to %s: %w", id, err)
+			}
+			sum.Events++
 		}
 		done += batch
 		sum.Tickets = done
@@ -161,6 +183,15 @@ func demoTicket(ctx context.Context, tx *store.Tx, rng *rand.Rand, set *sympoq.S
 	}
 	if t.Queue == 0 {
 		t.Queue = queues[rng.IntN(len(queues))].ID
+	}
+	// Values of the demo's custom fields (Fill defines them), stored in
+	// their canonical forms.
+	switch pr.topic {
+	case "Technical issue":
+		t.CustomFields["browser"] = []string{"Chrome", "Firefox", "Safari", "Edge"}[rng.IntN(4)]
+		t.CustomFields["timing"] = created.Add(-time.Duration(rng.IntN(180)) * time.Minute).UTC().Format("2006-01-02T15:04:05Z")
+	case "Order status", "Billing question":
+		t.CustomFields["order_number"] = fmt.Sprintf("ORD-%05d", 10000+rng.IntN(90000))
 	}
 	var events []*sympoq.Event
 	at := created
