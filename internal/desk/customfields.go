@@ -66,12 +66,8 @@ func (s *Service) SaveCustomField(ctx context.Context, a Actor, id int64, in Cus
 			return err
 		}
 		if id == 0 {
-			m := 0
-			for _, x := range all {
-				m = max(m, x.Sequence)
-			}
 			f = &sympoq.CustomField{AccountID: a.AccountID, Type: sympoq.CustomText, CustomerVisible: true,
-				CustomerEditable: true, Sequence: nextSequence(m)}
+				CustomerEditable: true, Sequence: nextSequence(all, func(x *sympoq.CustomField) int { return x.Sequence })}
 		} else {
 			for _, x := range all {
 				if x.ID == id {

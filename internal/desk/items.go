@@ -61,8 +61,15 @@ func (in *ItemInput) only(p *sympoq.Problems, kind string, allowed ...string) {
 	}
 }
 
-// nextSequence puts a new item after the existing ones.
-func nextSequence(max int) int { return (max/10 + 1) * 10 }
+// nextSequence puts a new item after the existing ones, at the next
+// multiple of ten.
+func nextSequence[T any](items []T, seq func(T) int) int {
+	m := 0
+	for _, x := range items {
+		m = max(m, seq(x))
+	}
+	return (m/10 + 1) * 10
+}
 
 // Queues lists the account's queues to agents.
 func (s *Service) Queues(ctx context.Context, a Actor) ([]*sympoq.Queue, error) {
@@ -94,11 +101,7 @@ func (s *Service) SaveQueue(ctx context.Context, a Actor, id int64, in ItemInput
 			return err
 		}
 		if id == 0 {
-			m := 0
-			for _, x := range all {
-				m = max(m, x.Sequence)
-			}
-			q = &sympoq.Queue{AccountID: a.AccountID, Sequence: nextSequence(m), Permissions: []sympoq.QueuePermission{}, Addresses: []string{}}
+			q = &sympoq.Queue{AccountID: a.AccountID, Sequence: nextSequence(all, func(x *sympoq.Queue) int { return x.Sequence }), Permissions: []sympoq.QueuePermission{}, Addresses: []string{}}
 		} else if q, err = tx.Queue(ctx, a.AccountID, id); err != nil {
 			return err
 		}
@@ -218,11 +221,7 @@ func (s *Service) SaveTopic(ctx context.Context, a Actor, id int64, in ItemInput
 			if err != nil {
 				return err
 			}
-			m := 0
-			for _, x := range all {
-				m = max(m, x.Sequence)
-			}
-			t = &sympoq.Topic{AccountID: a.AccountID, Active: true, Sequence: nextSequence(m)}
+			t = &sympoq.Topic{AccountID: a.AccountID, Active: true, Sequence: nextSequence(all, func(x *sympoq.Topic) int { return x.Sequence })}
 		} else {
 			var err error
 			if t, err = tx.Topic(ctx, a.AccountID, id); err != nil {
@@ -298,11 +297,7 @@ func (s *Service) SaveGroup(ctx context.Context, a Actor, id int64, in ItemInput
 			if err != nil {
 				return err
 			}
-			m := 0
-			for _, x := range all {
-				m = max(m, x.Sequence)
-			}
-			g = &sympoq.Group{AccountID: a.AccountID, Sequence: nextSequence(m)}
+			g = &sympoq.Group{AccountID: a.AccountID, Sequence: nextSequence(all, func(x *sympoq.Group) int { return x.Sequence })}
 		} else {
 			var err error
 			if g, err = tx.Group(ctx, a.AccountID, id); err != nil {
