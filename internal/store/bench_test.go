@@ -444,10 +444,12 @@ func (p *planner) run() {
 		count bool
 		page2 bool
 	}
-	// A cursor as the page 2,000 of the default sort would carry.
+	// A cursor deep in the default sort: 100,000 tickets in (page 2,000),
+	// or half way on a smaller database.
+	depth := min(100_000, total/2)
 	var c ticketCursor
 	if err := tx.q.QueryRowContext(ctx, `SELECT updated_at, id FROM tickets WHERE account_id = $1 AND deleted_at IS NULL
-		ORDER BY updated_at DESC, id DESC LIMIT 1 OFFSET 100000`, acc.ID).Scan(&c.V, &c.ID); err != nil {
+		ORDER BY updated_at DESC, id DESC LIMIT 1 OFFSET $2`, acc.ID, depth).Scan(&c.V, &c.ID); err != nil {
 		t.Fatal(err)
 	}
 	cb, _ := json.Marshal(c)
@@ -456,7 +458,7 @@ func (p *planner) run() {
 		return []filter{
 			{"no filter (sort -updated)", TicketFilter{}, false, false},
 			{"no filter, next page by cursor", TicketFilter{}, false, true},
-			{"no filter, deep page (cursor 100,000 tickets in)", TicketFilter{Cursor: deep}, false, false},
+			{"no filter, deep page (cursor " + thousands(depth) + " tickets in)", TicketFilter{Cursor: deep}, false, false},
 			{"queue=Support&status=working", TicketFilter{Queue: []int64{support}, Status: []sympoq.Status{sympoq.StatusWorking}}, false, false},
 			{"queue=Support&status=working, next page", TicketFilter{Queue: []int64{support}, Status: []sympoq.Status{sympoq.StatusWorking}}, false, true},
 			{"status=new", TicketFilter{Status: []sympoq.Status{sympoq.StatusNew}}, false, false},
@@ -576,7 +578,7 @@ func (p *planner) run() {
 	if !errors.Is(err, errUndo) || len(purged) != 1 {
 		t.Fatalf("purge = %v, %v", purged, err)
 	}
-	fmt.Fprintf(&p.out, "\n### PurgeTickets of one ticket with its events (run, then rolled back)\n\n%s\n", round(time.Since(start)))
+	fmt.Fprintf(&p.out, "\n### PurgeTickets of one ticket with its events (run, then rolled back)\n\n%s\n", roundDuration(time.Since(start)))
 }
 
 // explainWrite prints the plan of a write without running it.
@@ -624,13 +626,22 @@ func (p *planner) explain(name string, fn func(tx *Tx) error) {
 	}
 	slices.Sort(times)
 	fmt.Fprintf(&p.out, "\n### %s\n\nmedian %s (min %s, max %s over %d runs)\n", name,
-		round(times[len(times)/2]), round(times[0]), round(times[len(times)-1]), len(times))
+		roundDuration(times[len(times)/2]), roundDuration(times[0]), roundDuration(times[len(times)-1]), len(times))
 	for _, c := range rec.calls {
-		fmt.Fprintf(&p.out, "\n```sql\n%s\n-- args: %v\n```\n\n```\n%s```\n", oneLine(c.query), c.args, p.plan(c))
+		fmt.Fprintf(&p.out, "\n```sql\n%s\n-- args: %v\n```\n\n```\n%s```\n", shortSQL(c.query), c.args, p.plan(c))
 	}
 }
 
-func round(d time.Duration) time.Duration {
+// thousands writes n with comma separators: 100,000.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func roundDuration(d time.Duration) time.Duration {
 	switch {
 	case d > time.Second:
 		return d.Round(10 * time.Millisecond)
@@ -640,8 +651,8 @@ func round(d time.Duration) time.Duration {
 	return d.Round(time.Microsecond)
 }
 
-// oneLine shortens the column list, which is the same in every ticket query.
-func oneLine(q string) string {
+// shortSQL shortens the column list, which is the same in every ticket query.
+func shortSQL(q string) string {
 	q = strings.Join(strings.Fields(q), " ")
 	return strings.Replace(q, strings.Join(strings.Fields(ticketColumns), " "), "<ticket columns>", 1)
 }
@@ -672,7 +683,7 @@ func (p *planner) plan(c recorded) string {
 	custom := p.pgExplain(c, false)
 	generic := p.pgExplain(c, true)
 	b.WriteString(custom)
-	if shape(custom) != shape(generic) {
+	if planShape(custom) != planShape(generic) {
 		b.WriteString("\n-- generic plan (plan_cache_mode = force_generic_plan):\n")
 		b.WriteString(generic)
 	}
@@ -726,8 +737,8 @@ func (p *planner) pgExplain(c recorded, generic bool) string {
 	return b.String()
 }
 
-// shape is a plan without its numbers, to tell two plans apart.
-func shape(plan string) string {
+// planShape is a plan without its numbers, to tell two plans apart.
+func planShape(plan string) string {
 	var b strings.Builder
 	for _, l := range strings.Split(plan, "\n") {
 		l = strings.TrimSpace(l)
