@@ -160,3 +160,23 @@ type Attachment struct {
 	SHA256      string
 	Created     time.Time
 }
+
+// MessageDirection says whether an email came into a ticket or went out of it.
+type MessageDirection string
+
+const (
+	MessageIn  MessageDirection = "in"
+	MessageOut MessageDirection = "out"
+)
+
+// TicketMessage records the Message-ID of one email of a ticket, so replies
+// thread (In-Reply-To/References) and re-deliveries are recognised. MessageID
+// is kept without the angle brackets.
+type TicketMessage struct {
+	AccountID int64
+	MessageID string
+	Ticket    int64
+	Event     int64 // the event the message made or was sent for; 0 if none
+	Direction MessageDirection
+	Created   time.Time
+}
