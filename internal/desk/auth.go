@@ -139,3 +139,18 @@ func (s *Service) RevokeAPIKey(ctx context.Context, a Actor, id int64) error {
 	}
 	return s.db.Tx(ctx, func(tx *store.Tx) error { return tx.RevokeAPIKey(ctx, a.AccountID, a.ID(), id) })
 }
+
+// ActorOf returns the actor of a user who proved who they are another way
+// than with an API key (a web session, a mail sender address): loaded afresh,
+// so a role change applies at once. An inactive or unknown user is
+// unauthorized.
+func (s *Service) ActorOf(ctx context.Context, accountID, userID int64) (Actor, error) {
+	u, err := s.db.Read().User(ctx, accountID, userID)
+	if sympoq.ErrorCode(err) == sympoq.ENotFound || (err == nil && !u.Active) {
+		return Actor{}, sympoq.Errorf(sympoq.EUnauthorized, "unknown or inactive user")
+	}
+	if err != nil {
+		return Actor{}, err
+	}
+	return sympoq.NewActor(u), nil
+}
