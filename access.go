@@ -80,6 +80,8 @@ const (
 	ActMerge         // merge into another ticket, unmerge
 	ActDelete        // to the trash
 	ActRestore       // from the trash
+
+	ActEditKB // create, change, delete knowledge-base categories and articles
 )
 
 // TicketRef is what the access rules need to know of a ticket.
@@ -107,6 +109,8 @@ func Can(a Actor, act Action, t TicketRef, s *Settings) bool {
 		return a.IsAdmin() || a.Role(t.Queue) == RoleQueueManager
 	case ActCreateTag:
 		return a.IsAdmin() || a.IsAgent() && s.Automation.AgentsCreateTags
+	case ActEditKB:
+		return a.IsAdmin() || a.IsAgent() && s.Automation.AgentsEditKB
 	}
 	if a.IsGuest() {
 		return false
@@ -164,4 +168,37 @@ func customerSees(a Actor, t TicketRef) bool {
 		return true
 	}
 	return a.User.Role == RoleCustomerManager && a.User.GroupID != 0 && t.CustomerGroup == a.User.GroupID
+}
+
+// CanReadKB reports whether actor a may read category c and the published
+// articles in it, under settings s (product.md §5). Agents read every
+// category; customers Public ones and Customer ones of their group (or of
+// no group in particular); guests Public ones when the account allows it.
+// Unpublished articles are for those who may edit (ActEditKB) only.
+func CanReadKB(a Actor, c *KBCategory, s *Settings) bool {
+	if c == nil || c.AccountID != a.AccountID {
+		return false
+	}
+	switch {
+	case a.IsAgent():
+		return true
+	case a.IsCustomer():
+		switch c.Access {
+		case KBPublic:
+			return true
+		case KBCustomer:
+			if len(c.Groups) == 0 {
+				return true
+			}
+			for _, g := range c.Groups {
+				if g != 0 && g == a.User.GroupID {
+					return true
+				}
+			}
+		}
+		return false
+	case a.IsGuest():
+		return c.Access == KBPublic && s.General.Guest.PublicKB
+	}
+	return false
 }

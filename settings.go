@@ -58,6 +58,7 @@ type AutomationSettings struct {
 	CustomersClose         bool `json:"customers_close"`
 	CustomersReopen        bool `json:"customers_reopen"`
 	CustomersRate          bool `json:"customers_rate"`
+	AgentsEditKB           bool `json:"agents_edit_kb"` // agents (not only administrators) edit the knowledge base
 }
 
 // ServiceTargets holds a first-response and a resolution target per priority.

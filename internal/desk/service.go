@@ -16,6 +16,8 @@ type Service struct {
 	logger *slog.Logger
 	blobs  *blob.Local
 	limits limitsCache
+	// kbViews holds article views until they are written (kb.go).
+	kbViews viewCounter
 }
 
 // New returns the use cases over db, enqueuing background work on jobs.
