@@ -121,6 +121,9 @@ func TestOpenAPIShapes(t *testing.T) {
 		{"Tag", reflect.TypeFor[tagJSON]()},
 		{"CustomField", reflect.TypeFor[customFieldJSON]()},
 		{"CannedReply", reflect.TypeFor[cannedJSON]()},
+		{"KBCategory", reflect.TypeFor[kbCategoryJSON]()},
+		{"KBArticle", reflect.TypeFor[kbArticleJSON]()},
+		{"Suggestion", reflect.TypeFor[suggestionJSON]()},
 		{"Named", reflect.TypeFor[sympoq.Named]()},
 		{"Problem", reflect.TypeFor[Problem]()},
 		{"FieldError", reflect.TypeFor[sympoq.FieldError]()},
@@ -176,6 +179,8 @@ func TestOpenAPIShapes(t *testing.T) {
 		{reflect.TypeFor[desk.MergeInput](), []string{"MergeInput"}},
 		{reflect.TypeFor[desk.CustomFieldInput](), []string{"CustomFieldInput"}},
 		{reflect.TypeFor[desk.CannedInput](), []string{"CannedInput"}},
+		{reflect.TypeFor[desk.KBCategoryInput](), []string{"KBCategoryInput"}},
+		{reflect.TypeFor[desk.KBArticleInput](), []string{"KBArticleInput"}},
 		{reflect.TypeFor[struct{}](), []string{"Empty"}},
 	}
 	for _, tc := range settings {

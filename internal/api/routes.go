@@ -107,6 +107,19 @@ func (a *API) Routes() []Route {
 		{"GET /channel/{id}", enumOne(sympoq.Channels, "channel")},
 		{"GET /settings", a.settings},
 		{"PUT /settings", a.updateSettings},
+
+		// Knowledge base (api.md §10) and suggested solutions.
+		{"GET /kb/categories", kbCategoryItem.listHandler(a)},
+		{"GET /kb/category/{id}", kbCategoryItem.getHandler(a)},
+		{"POST /kb/category", kbCategoryItem.saveHandler(a, true)},
+		{"PUT /kb/category/{id}", kbCategoryItem.saveHandler(a, false)},
+		{"DELETE /kb/category/{id}", kbCategoryItem.deleteHandler(a)},
+		{"GET /kb/articles", a.kbArticles},
+		{"GET /kb/article/{id}", kbArticleItem.getHandler(a)},
+		{"POST /kb/article", kbArticleItem.saveHandler(a, true)},
+		{"PUT /kb/article/{id}", kbArticleItem.saveHandler(a, false)},
+		{"DELETE /kb/article/{id}", kbArticleItem.deleteHandler(a)},
+		{"GET /ticket/{id}/suggestions", a.suggestions},
 	}
 	out := make([]Route, 0, len(routes))
 	for _, rt := range routes {

@@ -62,7 +62,20 @@ func TestAccountIsolation(t *testing.T) {
 		cfB, err := s.desk.SaveCustomField(ctx, sys, 0, desk.CustomFieldInput{Label: desk.Some(marker + " Browser"), Key: desk.Some("browser")})
 		must(t, err)
 
-		ids := map[string]int64{"custom_field": cfB.ID, "canned_reply": cannedB.ID, "agent": agB.ID, "customer": cuB.ID, "queue": qB.ID, "topic": tB.ID,
+		kbCatB, err := s.desk.SaveKBCategory(ctx, sys, 0, desk.KBCategoryInput{Title: desk.Some(marker + " Category"),
+			Access: desk.Some(sympoq.KBPublic)})
+		must(t, err)
+		kbArtB, err := s.desk.SaveKBArticle(ctx, sys, 0, desk.KBArticleInput{Category: desk.Some(kbCatB.ID), Title: desk.Some(marker + " Article"),
+			Body: desk.Some(marker + " body"), Published: desk.Some(true)})
+		must(t, err)
+		// A solved ticket of B, which no suggestion for A may offer.
+		solvedB, err := s.desk.Submit(ctx, sympoq.NewActor(agB), desk.SubmitInput{Subject: desk.Some(marker + " solved"),
+			Description: desk.Some(marker + " description"), Queue: desk.Some(qB.ID), Customer: desk.Some(desk.CustomerInput{ID: desk.Some(cuB.ID)})})
+		must(t, err)
+		_, err = s.desk.Close(ctx, sympoq.NewActor(agB), solvedB.DisplayID, desk.CloseInput{Solution: desk.Some(marker + " solution")})
+		must(t, err)
+
+		ids := map[string]int64{"kb/category": kbCatB.ID, "kb/article": kbArtB.ID, "custom_field": cfB.ID, "canned_reply": cannedB.ID, "agent": agB.ID, "customer": cuB.ID, "queue": qB.ID, "topic": tB.ID,
 			"group": gB.ID, "tag": tagB.ID, "apikey": keyOfB.ID, "ticket": tkB.ID}
 		// Bodies that try to reach B through references.
 		bodies := map[string]any{
@@ -99,12 +112,17 @@ func TestAccountIsolation(t *testing.T) {
 			"PUT /canned_reply/{id}":       map[string]any{"name": "Hijacked"},
 			"POST /custom_field":           map[string]any{"label": "Probe", "topics": []int64{tB.ID}},
 			"PUT /custom_field/{id}":       map[string]any{"label": "Hijacked"},
+			"POST /kb/category":            map[string]any{"title": "Spy", "access": "customer", "groups": []int64{gB.ID}},
+			"PUT /kb/category/{id}":        map[string]any{"title": "Hijacked"},
+			"POST /kb/article":             map[string]any{"category": kbCatB.ID, "title": "Spy", "body": "probe"},
+			"PUT /kb/article/{id}":         map[string]any{"title": "Hijacked"},
 		}
 		// Status A must get on each route; anything with B's id is 404.
 		want := map[string]int{
 			"POST /agent": 400, "POST /customer": 400, "POST /queue": 400, "POST /topic": 400, "PUT /settings": 400,
 			"POST /group": 201, "POST /tag": 201, "PUT /profile": 200, "POST /profile/apikeys": 201,
 			"POST /request": 400, "POST /ticket": 400, "POST /canned_reply": 400, "POST /custom_field": 400,
+			"POST /kb/category": 400, "POST /kb/article": 400,
 		}
 
 		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -121,6 +139,9 @@ func TestAccountIsolation(t *testing.T) {
 					kind := strings.Split(strings.TrimPrefix(path, apipkg.Prefix+"/"), "/")[0]
 					if kind == "profile" {
 						kind = "apikey"
+					}
+					if kind == "kb" {
+						kind = "kb/" + strings.Split(strings.TrimPrefix(path, apipkg.Prefix+"/"), "/")[1]
 					}
 					id, isAccountData := ids[kind]
 					switch kind {
@@ -176,6 +197,16 @@ func TestAccountIsolation(t *testing.T) {
 		r = s.call("GET", "beta", api+"/ticket/"+tkB.DisplayID+"?event_log=1", keyB, nil)
 		if r.status != 200 || strings.Count(string(r.body), `"action"`) != 3 || !strings.Contains(string(r.body), `"priority":2`) {
 			t.Errorf("beta's ticket after acme's attempts: %d %s", r.status, r.body)
+		}
+		r = s.call("GET", "beta", api+"/kb/article/"+fmt.Sprint(kbArtB.ID), keyB, nil)
+		if r.status != 200 || !strings.Contains(string(r.body), marker+" Article") {
+			t.Errorf("beta's article after acme's attempts: %d %s", r.status, r.body)
+		}
+		// B's knowledge base and solved ticket stay out of A's searches.
+		for _, url := range []string{"/kb/articles?q=" + marker, "/kb/articles?category=" + fmt.Sprint(kbCatB.ID)} {
+			if r := s.call("GET", "acme", api+url, keyA, nil); strings.Contains(string(r.body), marker) || r.status != 200 && r.status != 404 {
+				t.Errorf("GET %s as acme = %d %s", url, r.status, r.body)
+			}
 		}
 		set, err := s.db.Read().Settings(ctx, idB)
 		must(t, err)

@@ -442,6 +442,9 @@ func dump(t *testing.T, db *store.DB) string {
 		`SELECT * FROM tags ORDER BY id`,
 		`SELECT id, account_id, user_id, name, prefix, hash, scopes, created_at, expires_at, revoked_at FROM api_keys ORDER BY id`,
 		`SELECT count(*) FROM river_job`,
+		`SELECT * FROM kb_categories ORDER BY id`,
+		`SELECT * FROM kb_category_groups ORDER BY category_id, group_id`,
+		`SELECT * FROM kb_articles ORDER BY id`,
 	} {
 		rows, err := db.Writer().QueryContext(context.Background(), q)
 		if err != nil {
