@@ -172,8 +172,9 @@ func customerSees(a Actor, t TicketRef) bool {
 
 // CanReadKB reports whether actor a may read category c and the published
 // articles in it, under settings s (product.md §5). Agents read every
-// category; customers Public ones and Customer ones of their group (or of
-// no group in particular); guests Public ones when the account allows it.
+// category; customers Public ones and Customer ones that name their group
+// (a category whose groups were all deleted is read by no customer);
+// guests Public ones when the account allows it.
 // Unpublished articles are for those who may edit (ActEditKB) only.
 func CanReadKB(a Actor, c *KBCategory, s *Settings) bool {
 	if c == nil || c.AccountID != a.AccountID {
@@ -187,9 +188,6 @@ func CanReadKB(a Actor, c *KBCategory, s *Settings) bool {
 		case KBPublic:
 			return true
 		case KBCustomer:
-			if len(c.Groups) == 0 {
-				return true
-			}
 			for _, g := range c.Groups {
 				if g != 0 && g == a.User.GroupID {
 					return true

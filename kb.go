@@ -9,7 +9,7 @@ type KBAccess string
 // The access levels of a category.
 const (
 	KBInternal KBAccess = "internal" // agents only
-	KBCustomer KBAccess = "customer" // agents, and customers of the selected groups (all customers when none is selected)
+	KBCustomer KBAccess = "customer" // agents, and customers of the selected groups
 	KBPublic   KBAccess = "public"   // everyone signed in; guests when the account allows it
 )
 
@@ -36,7 +36,7 @@ type KBCategory struct {
 	Sequence  int
 	Icon      string
 	Access    KBAccess
-	Groups    []int64 // customer groups that may read a KBCustomer category; empty: every customer
+	Groups    []int64 // customer groups that may read a KBCustomer category; at least one when saved, none left: no customer
 	Created   time.Time
 	Updated   time.Time
 }

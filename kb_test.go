@@ -13,10 +13,11 @@ func TestCanReadKB(t *testing.T) {
 	}
 	other := NewActor(&User{ID: 4, AccountID: 2, Kind: KindAgent, Administrator: true})
 	cats := map[string]*KBCategory{
-		"internal":     {AccountID: 1, Access: KBInternal},
-		"customer g1":  {AccountID: 1, Access: KBCustomer, Groups: []int64{g1}},
-		"customer any": {AccountID: 1, Access: KBCustomer},
-		"public":       {AccountID: 1, Access: KBPublic},
+		"internal":       {AccountID: 1, Access: KBInternal},
+		"customer g1":    {AccountID: 1, Access: KBCustomer, Groups: []int64{g1}},
+		"customer g1 g2": {AccountID: 1, Access: KBCustomer, Groups: []int64{g1, g2}},
+		"customer none":  {AccountID: 1, Access: KBCustomer}, // its groups were deleted
+		"public":         {AccountID: 1, Access: KBPublic},
 	}
 	on := DefaultSettings()
 	on.General.Guest.PublicKB = true
@@ -28,12 +29,12 @@ func TestCanReadKB(t *testing.T) {
 		s     *Settings
 		reads []string
 	}{
-		{"administrator", admin, &off, []string{"internal", "customer g1", "customer any", "public"}},
-		{"agent", agent, &off, []string{"internal", "customer g1", "customer any", "public"}},
-		{"customer of g1", cust(RoleCustomer, g1), &off, []string{"customer g1", "customer any", "public"}},
-		{"customer manager of g1", cust(RoleCustomerManager, g1), &off, []string{"customer g1", "customer any", "public"}},
-		{"customer of g2", cust(RoleCustomer, g2), &off, []string{"customer any", "public"}},
-		{"customer of no group", cust(RoleCustomer, 0), &on, []string{"customer any", "public"}},
+		{"administrator", admin, &off, []string{"internal", "customer g1", "customer g1 g2", "customer none", "public"}},
+		{"agent", agent, &off, []string{"internal", "customer g1", "customer g1 g2", "customer none", "public"}},
+		{"customer of g1", cust(RoleCustomer, g1), &off, []string{"customer g1", "customer g1 g2", "public"}},
+		{"customer manager of g1", cust(RoleCustomerManager, g1), &off, []string{"customer g1", "customer g1 g2", "public"}},
+		{"customer of g2", cust(RoleCustomer, g2), &off, []string{"customer g1 g2", "public"}},
+		{"customer of no group", cust(RoleCustomer, 0), &on, []string{"public"}},
 		{"guest, toggle on", Guest(1), &on, []string{"public"}},
 		{"guest, toggle off", Guest(1), &off, nil},
 		{"administrator of another account", other, &on, nil},

@@ -168,11 +168,16 @@ func TestServeFixedAdmin(t *testing.T) {
 			if status, body := get(t, base+"/app/desk/api/profile", key); status != 200 || !strings.Contains(string(body), "Ann Agent") {
 				t.Errorf("key from apikey create: %d %s", status, body)
 			}
-			if o := cmd("demo", "--customers", "40"); !strings.Contains(o, "40 customers") {
+			if o := cmd("demo", "--customers", "40"); !strings.Contains(o, "40 customers") || !strings.Contains(o, "3 knowledge-base categories, 8 articles") {
 				t.Errorf("demo: %s", o)
 			}
-			if o := cmd("demo", "--customers", "40"); !strings.Contains(o, "0 queues") {
+			if o := cmd("demo", "--customers", "40"); !strings.Contains(o, "0 queues") || !strings.Contains(o, "0 knowledge-base categories") {
 				t.Errorf("second demo run should add no queues: %s", o)
+			}
+			// Ann is an agent without edit rights: published articles of every category.
+			status, body = get(t, base+"/app/desk/api/kb/articles", key)
+			if status != 200 || strings.Count(string(body), `"id"`) != 7 {
+				t.Errorf("knowledge base after demo = %d %s, want 7 published articles", status, body)
 			}
 			status, body = get(t, base+"/app/desk/api/queues", key)
 			var qs []struct{ Name string }

@@ -24,11 +24,12 @@ type Options struct {
 // Summary counts what Fill created.
 type Summary struct {
 	Queues, Topics, Groups, Agents, Customers int
+	Categories, Articles                      int // knowledge base
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%d queues, %d topics, %d groups, %d agents, %d customers created",
-		s.Queues, s.Topics, s.Groups, s.Agents, s.Customers)
+	return fmt.Sprintf("%d queues, %d topics, %d groups, %d agents, %d customers, %d knowledge-base categories, %d articles created",
+		s.Queues, s.Topics, s.Groups, s.Agents, s.Customers, s.Categories, s.Articles)
 }
 
 // AgentPassword is the password of every demo agent and registered demo
@@ -170,6 +171,9 @@ func Fill(ctx context.Context, d *desk.Service, accountID int64, o Options) (Sum
 		if _, err := d.SaveCustomField(ctx, sys, 0, f); err != nil {
 			return sum, fmt.Errorf("custom field %s: %w", f.Key.V, err)
 		}
+	}
+	if err := fillKB(ctx, d, sys, groupID, &sum); err != nil {
+		return sum, err
 	}
 	for _, t := range []string{"Help/Assistance", "Bug", "Refund", "Urgent/Outage", "Feedback"} {
 		_, err := d.SaveTag(ctx, sys, 0, desk.ItemInput{Name: desk.Some(t)})

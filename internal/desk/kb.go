@@ -197,6 +197,9 @@ func (s *Service) SaveKBCategory(ctx context.Context, a Actor, id int64, in KBCa
 				}
 			}
 		}
+		if c.Access == sympoq.KBCustomer && len(c.Groups) == 0 {
+			p.Add("groups", sympoq.FieldMissing, "a category with access %q needs at least one customer group", sympoq.KBCustomer)
+		}
 		if c.Access != sympoq.KBCustomer && len(c.Groups) > 0 {
 			if in.Groups.Set && len(in.Groups.V) > 0 {
 				p.Add("groups", sympoq.FieldInvalid, "only a category with access %q has groups", sympoq.KBCustomer)

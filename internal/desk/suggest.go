@@ -77,7 +77,7 @@ func suggest(ctx context.Context, tx *store.Tx, accountID int64, sc store.Ticket
 	for i, x := range q {
 		terms[i] = store.Term{Word: x.stem, Prefix: len([]rune(x.stem)) >= 4}
 	}
-	tickets, err := tx.SimilarTickets(ctx, accountID, sc, terms, t.ID, maxCandidates)
+	tickets, err := tx.SimilarTickets(ctx, accountID, sc, terms, t.ID, 2*maxCandidates)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,15 @@ func suggest(ctx context.Context, tx *store.Tx, accountID int64, sc store.Ticket
 		title, body []string
 	}
 	var pool []cand
+	// The same problem solved the same way many times is one suggestion
+	// (the engine's best), and counts once for the rarity of its words.
+	seen := map[string]bool{}
 	for _, x := range tickets {
+		key := strings.Join(words(x.Subject), " ") + "\x00" + strings.Join(words(x.Solution), " ")
+		if seen[key] || len(seen) >= maxCandidates {
+			continue
+		}
+		seen[key] = true
 		pool = append(pool, cand{s: Suggestion{Ticket: x}, title: words(x.Subject), body: words(x.Description + "\n" + x.Solution)})
 	}
 	for _, x := range articles {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sympoq/sympoq"
+	"github.com/sympoq/sympoq/internal/demo"
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/jobs"
 	"github.com/sympoq/sympoq/internal/store"
@@ -80,6 +81,17 @@ func TestSuggestionQuality(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		d, admin := newDesk(t, db)
+		if n := os.Getenv("SYMPOQ_TEST_SUGGEST_BACKGROUND"); n != "" {
+			// Background: the demo's tickets, hundreds of closed ones among them.
+			var count int
+			fmt.Sscan(n, &count)
+			if _, err := demo.Fill(ctx, d, admin.AccountID, demo.Options{Customers: 50, Seed: 1}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := demo.Tickets(ctx, d, admin.AccountID, count, 1, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
 		customer := desk.Some(desk.CustomerInput{Name: desk.Some("Casey Customer"), Email: desk.Some("casey@example.com")})
 		keyOf := map[string]string{} // "ticket:<id>" or "article:<id>" → set key
 		solve := func(key, subject, description, solution string) {
