@@ -101,9 +101,14 @@ func readableCategories(ctx context.Context, tx *store.Tx, a Actor) ([]*sympoq.K
 	}
 	out := []*sympoq.KBCategory{}
 	for _, c := range all {
-		if sympoq.CanReadKB(a, c, set) {
-			out = append(out, c)
+		if !sympoq.CanReadKB(a, c, set) {
+			continue
 		}
+		if !a.IsAgent() {
+			// Which other groups read a category is staff business.
+			c.Groups = []int64{}
+		}
+		out = append(out, c)
 	}
 	return out, sympoq.Can(a, sympoq.ActEditKB, sympoq.TicketRef{}, set), nil
 }
@@ -250,7 +255,7 @@ func (s *Service) KBArticles(ctx context.Context, a Actor, q KBQuery) ([]*sympoq
 		return nil, "", sympoq.FieldErr("q", sympoq.FieldTooLong, "must be at most 500 characters")
 	}
 	out, next, err := tx.KBArticles(ctx, a.AccountID, store.KBFilter{Categories: ids, Category: q.Category,
-		PublishedOnly: !editor, Q: q.Q, Limit: q.Limit, Cursor: q.Cursor})
+		PublishedOnly: !editor, Q: searchText(q.Q), Limit: q.Limit, Cursor: q.Cursor})
 	if err != nil {
 		return nil, "", err
 	}

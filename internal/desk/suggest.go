@@ -252,25 +252,51 @@ func stem(w string) string {
 	return w
 }
 
-// stopWords are words that say nothing about what a ticket is about: English
-// function words and the usual phrases of a support request.
-var stopWords = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`a about above after again against all also am an and any are aren as at be because been
+// functionWords are English words that carry no subject: a search drops
+// them, so that "how do I reset my password" finds the article.
+var functionWords = wordSet(`a about above after again against all also am an and any are aren as at be because been
 		before being below between both but by can cannot could couldn did didn do does doesn doing don down during each
 		few for from further had hadn has hasn have haven having he her here hers herself him himself his how i if in into
 		is isn it its itself just let me more most my myself no nor not now of off on once only or other our ours
 		ourselves out over own same she should shouldn so some such than that the their theirs them themselves then
 		there these they this those through to too under until up very was wasn we were weren what when where which
-		while who whom why will with won would wouldn you your yours yourself yourselves ve ll re
-		hello hi hey dear thanks thank thx please pls regards best kind cheers team support help helps helping
+		while who whom why will with won would wouldn you your yours yourself yourselves ve ll re`)
+
+func wordSet(list string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(list) {
+		m[w] = true
+	}
+	return m
+}
+
+// stopWords are words that say nothing about what a ticket is about: the
+// function words and the usual phrases of a support request.
+var stopWords = func() map[string]bool {
+	m := wordSet(`hello hi hey dear thanks thank thx please pls regards best kind cheers team support help helps helping
 		issue issues problem problems question questions anyone someone something anything everything nothing
 		able unable get gets getting got need needs needed want wants wanted trying tried try tries know knows
 		see seems seem seemed still since ago today yesterday now already again keep keeps kept
 		work works working worked use used using uses make makes made one two way ways thing things lot bit
 		also really any anymore every always never sometimes tell told says said asap urgent soon time times
-		day days week weeks morning afternoon evening sure like look looks looking fine ok okay yes`) {
+		day days week weeks morning afternoon evening sure like look looks looking fine ok okay yes`)
+	for w := range functionWords {
 		m[w] = true
 	}
 	return m
 }()
+
+// searchText drops function words from a reader's search, unless nothing
+// else is left.
+func searchText(q string) string {
+	var keep []string
+	for _, w := range words(q) {
+		if !functionWords[w] {
+			keep = append(keep, w)
+		}
+	}
+	if len(keep) == 0 {
+		return q
+	}
+	return strings.Join(keep, " ")
+}

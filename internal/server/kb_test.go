@@ -387,8 +387,21 @@ func TestKnowledgeBaseEditing(t *testing.T) {
 
 		// Search: prefixes match, query syntax of either engine is only text.
 		s.create(admin, "/kb/article", map[string]any{"category": f.cat["internal"], "title": "Printer setup", "body": "Add the printer.", "published": true})
-		if r := s.call("GET", "", api+"/kb/articles?q=print", admin, nil); !strings.Contains(string(r.body), "Printer setup") {
-			t.Errorf("q=print does not find the printer article: %s", r.body)
+		for _, q := range []string{"print", "how do I add the printer?", "Printer"} {
+			if r := s.call("GET", "", api+"/kb/articles?q="+url.QueryEscape(q), admin, nil); !strings.Contains(string(r.body), "Printer setup") {
+				t.Errorf("q=%q does not find the printer article: %s", q, r.body)
+			}
+		}
+		if r := s.call("GET", "", api+"/kb/articles?q=printer+giraffe", admin, nil); strings.Contains(string(r.body), "Printer setup") {
+			t.Errorf("q=printer giraffe finds an article without giraffes: %s", r.body)
+		}
+		// Customers do not learn which other groups read a category.
+		r = s.call("GET", "", api+fmt.Sprint("/kb/category/", f.cat["customers"]), f.keys["gold customer"], nil)
+		if r.status != 200 || !strings.Contains(string(r.body), `"groups":[]`) {
+			t.Errorf("a customer's view of a category = %d %s, want no groups", r.status, r.body)
+		}
+		if r := s.call("GET", "", api+fmt.Sprint("/kb/category/", f.cat["customers"]), agent, nil); strings.Contains(string(r.body), `"groups":[]`) {
+			t.Errorf("an agent's view of a category lacks its groups: %s", r.body)
 		}
 		for _, q := range []string{`"`, `*`, `zebra OR giraffe`, `NEAR(zebra giraffe)`, `title:zebra`, `zebra & !giraffe | (x`, `'`, `:*`, `^zebra`, `-`, `{title}: x`, "\u00e9l\u00e8ve"} {
 			r := s.call("GET", "", api+"/kb/articles?q="+url.QueryEscape(q), admin, nil)
