@@ -364,7 +364,7 @@ func TestKnowledgeBaseEditing(t *testing.T) {
 				t.Errorf("rendered HTML contains %q: %s", bad, a.HTML)
 			}
 		}
-		for _, good := range []string{"<h1", "<strong>bold</strong>", `href="https://example.com/x"`, `rel="nofollow`, "<table>"} {
+		for _, good := range []string{"<h1", "<strong>bold</strong>", `href="https://example.com/x"`, `rel="nofollow`, `target="_blank"`, "<table>"} {
 			if !strings.Contains(a.HTML, good) {
 				t.Errorf("rendered HTML lacks %q: %s", good, a.HTML)
 			}

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/sympoq/sympoq"
 )
 
@@ -120,13 +122,6 @@ func (tx *Tx) setKBGroups(ctx context.Context, c *sympoq.KBCategory) error {
 	return nil
 }
 
-// MaxKBCategorySequence is the highest sequence in use, for appending.
-func (tx *Tx) MaxKBCategorySequence(ctx context.Context, accountID int64) (int, error) {
-	var n int
-	err := tx.q.QueryRowContext(ctx, `SELECT coalesce(max(sequence), 0) FROM kb_categories WHERE account_id = $1`, accountID).Scan(&n)
-	return n, err
-}
-
 // DeleteKBCategory removes an empty category; one that still holds articles
 // is a conflict.
 func (tx *Tx) DeleteKBCategory(ctx context.Context, accountID, id int64) error {
@@ -138,6 +133,9 @@ func (tx *Tx) DeleteKBCategory(ctx context.Context, accountID, id int64) error {
 		return sympoq.Errorf(sympoq.EConflict, "the category holds %d articles; move or delete them first", n)
 	}
 	res, err := tx.exec(ctx, `DELETE FROM kb_categories WHERE account_id = $1 AND id = $2`, accountID, id)
+	if foreignKeyViolation(err) { // an article arrived since the count (PostgreSQL)
+		return sympoq.Errorf(sympoq.EConflict, "the category holds articles; move or delete them first")
+	}
 	return checkAffected(res, err, "category")
 }
 
@@ -177,6 +175,9 @@ func (tx *Tx) CreateKBArticle(ctx context.Context, a *sympoq.KBArticle) error {
 	id, err := tx.insert(ctx, `INSERT INTO kb_articles (account_id, category_id, kind, title, body, html, published, author_id,
 		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		a.AccountID, a.Category, string(a.Kind), a.Title, a.Body, a.HTML, a.Published, nullID(a.Author), micros(a.Created), micros(a.Updated))
+	if foreignKeyViolation(err) { // the category went meanwhile
+		return sympoq.FieldErr("category", sympoq.FieldInvalid, "is not a category of this account")
+	}
 	if err != nil {
 		return mapErr(err, "article")
 	}
@@ -200,6 +201,9 @@ func (tx *Tx) UpdateKBArticle(ctx context.Context, a *sympoq.KBArticle) error {
 	res, err := tx.exec(ctx, `UPDATE kb_articles SET category_id = $1, kind = $2, title = $3, body = $4, html = $5, published = $6,
 		updated_at = $7 WHERE account_id = $8 AND id = $9`,
 		a.Category, string(a.Kind), a.Title, a.Body, a.HTML, a.Published, micros(a.Updated), a.AccountID, a.ID)
+	if foreignKeyViolation(err) {
+		return sympoq.FieldErr("category", sympoq.FieldInvalid, "is not a category of this account")
+	}
 	if err := checkAffected(res, err, "article"); err != nil {
 		return err
 	}
@@ -481,4 +485,11 @@ func (tx *Tx) SimilarTickets(ctx context.Context, accountID int64, scope TicketS
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// foreignKeyViolation reports a reference to a row that another transaction
+// deleted (SQLite serialises writers, so only PostgreSQL sees it).
+func foreignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503"
 }
