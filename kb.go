@@ -39,6 +39,7 @@ type KBCategory struct {
 	Groups    []int64 // customer groups that may read a KBCustomer category; at least one when saved, none left: no customer
 	Created   time.Time
 	Updated   time.Time
+	Articles  int // articles in it that the reader may read (published ones, or all for editors)
 }
 
 // KBArticle is an article or FAQ entry. Body is Markdown; HTML is the

@@ -21,11 +21,12 @@ type kbCategoryJSON struct {
 	Groups   []int64         `json:"groups"`
 	Created  *string         `json:"created"`
 	Updated  *string         `json:"updated"`
+	Articles int             `json:"articles"`
 }
 
 func toKBCategoryJSON(c *sympoq.KBCategory) kbCategoryJSON {
 	out := kbCategoryJSON{ID: c.ID, Title: c.Title, Sequence: c.Sequence, Icon: c.Icon, Access: c.Access, Groups: c.Groups,
-		Created: apiTime(c.Created), Updated: apiTime(c.Updated)}
+		Created: apiTime(c.Created), Updated: apiTime(c.Updated), Articles: c.Articles}
 	if out.Groups == nil {
 		out.Groups = []int64{}
 	}

@@ -113,11 +113,23 @@ func readableCategories(ctx context.Context, tx *store.Tx, a Actor) ([]*sympoq.K
 	return out, sympoq.Can(a, sympoq.ActEditKB, sympoq.TicketRef{}, set), nil
 }
 
-// KBCategories lists the categories a may read, by sequence. A guest of an
-// account without the public knowledge base gets none.
+// KBCategories lists the categories a may read, by sequence, each with the
+// number of articles a may read in it. A guest of an account without the
+// public knowledge base gets none.
 func (s *Service) KBCategories(ctx context.Context, a Actor) ([]*sympoq.KBCategory, error) {
-	cs, _, err := readableCategories(ctx, s.db.Read(), a)
-	return cs, err
+	tx := s.db.Read()
+	cs, editor, err := readableCategories(ctx, tx, a)
+	if err != nil || len(cs) == 0 {
+		return cs, err
+	}
+	counts, err := tx.KBArticleCounts(ctx, a.AccountID, !editor)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		c.Articles = counts[c.ID]
+	}
+	return cs, nil
 }
 
 // KBCategory returns one category a may read; any other is not found.
@@ -217,6 +229,11 @@ func (s *Service) SaveKBCategory(ctx context.Context, a Actor, id int64, in KBCa
 		if id == 0 {
 			return tx.CreateKBCategory(ctx, c)
 		}
+		counts, err := tx.KBArticleCounts(ctx, a.AccountID, false)
+		if err != nil {
+			return err
+		}
+		c.Articles = counts[c.ID]
 		return tx.UpdateKBCategory(ctx, c)
 	})
 	if err != nil {

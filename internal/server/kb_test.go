@@ -114,6 +114,17 @@ func TestKnowledgeBaseAccess(t *testing.T) {
 				if got, want := ids(t, s.call("GET", "", api+"/kb/categories", key, nil)), expect(may, f.cat); !slices.Equal(got, want) {
 					t.Errorf("GET /kb/categories = %v, want %v", got, want)
 				}
+				var cats []struct{ ID, Articles int64 }
+				s.call("GET", "", api+"/kb/categories", key, nil).decode(t, &cats)
+				for _, c := range cats {
+					want := int64(1) // one published article each, and the draft for editors
+					if c.ID == f.cat["public"] && slices.Contains(may, "draft") {
+						want = 2
+					}
+					if c.Articles != want {
+						t.Errorf("category %d counts %d articles, want %d", c.ID, c.Articles, want)
+					}
+				}
 				wantArts := expect(may, f.art)
 				if got := ids(t, s.call("GET", "", api+"/kb/articles", key, nil)); !slices.Equal(got, wantArts) {
 					t.Errorf("GET /kb/articles = %v, want %v", got, wantArts)

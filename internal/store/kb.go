@@ -122,6 +122,32 @@ func (tx *Tx) setKBGroups(ctx context.Context, c *sympoq.KBCategory) error {
 	return nil
 }
 
+// KBArticleCounts counts the articles of each category, or only the
+// published ones.
+func (tx *Tx) KBArticleCounts(ctx context.Context, accountID int64, publishedOnly bool) (map[int64]int, error) {
+	q := `SELECT category_id, count(*) FROM kb_articles WHERE account_id = $1 GROUP BY category_id`
+	args := []any{accountID}
+	if publishedOnly {
+		q = `SELECT category_id, count(*) FROM kb_articles WHERE account_id = $1 AND published = $2 GROUP BY category_id`
+		args = append(args, true)
+	}
+	rows, err := tx.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
 // DeleteKBCategory removes an empty category; one that still holds articles
 // is a conflict.
 func (tx *Tx) DeleteKBCategory(ctx context.Context, accountID, id int64) error {
