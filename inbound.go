@@ -25,23 +25,25 @@ const (
 
 // InboundMail is one received email: its raw bytes are the blob SHA256.
 type InboundMail struct {
-	ID         int64
-	AccountID  int64
-	SHA256     string
-	Size       int64
-	Source     InboundSource
-	Mailbox    int64  // the IMAP mailbox or inbound token it came through; 0: none
-	Recipients string // envelope recipients, comma-separated
-	MessageID  string
-	Sender     string
-	Subject    string
-	State      InboundState
-	Reason     string
-	Error      string
-	Ticket     int64
-	Attempts   int
-	Received   time.Time
-	Processed  time.Time
+	ID           int64
+	AccountID    int64
+	SHA256       string
+	Size         int64
+	Source       InboundSource
+	Mailbox      int64  // the IMAP mailbox it came from; 0: none
+	Queue        int64  // the queue its way in names (mailbox, token); 0: by recipient address
+	EnvelopeFrom string // SMTP MAIL FROM; "<>" is the null sender of bounces
+	Recipients   string // envelope recipients, comma-separated
+	MessageID    string
+	Sender       string
+	Subject      string
+	State        InboundState
+	Reason       string
+	Error        string
+	Ticket       int64
+	Attempts     int
+	Received     time.Time
+	Processed    time.Time
 }
 
 // MailSecurity is how an IMAP connection is protected.

@@ -108,6 +108,8 @@ func (a *API) Routes() []Route {
 		{"GET /settings", a.settings},
 		{"PUT /settings", a.updateSettings},
 	}
+	// Inbound mail administration (mail.go).
+	routes = append(routes, a.mailRoutes()...)
 	out := make([]Route, 0, len(routes))
 	for _, rt := range routes {
 		method, path, _ := strings.Cut(rt.pattern, " ")

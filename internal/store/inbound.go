@@ -9,16 +9,18 @@ import (
 	"github.com/sympoq/sympoq"
 )
 
-const inboundColumns = `id, account_id, blob_sha256, size, source, mailbox_id, recipients, message_id, sender, subject,
+const inboundColumns = `id, account_id, blob_sha256, size, source, mailbox_id, queue_id, envelope_from, recipients, message_id, sender, subject,
 	state, reason, error, ticket_id, attempts, received_at, processed_at`
 
 // CreateInboundMail stores a received message's row (its blob is already
 // durable) in state new and sets m.ID and m.Received.
 func (tx *Tx) CreateInboundMail(ctx context.Context, m *sympoq.InboundMail) error {
 	m.Received, m.State = tx.now, sympoq.InboundNew
-	id, err := tx.insert(ctx, `INSERT INTO inbound_mail (account_id, blob_sha256, size, source, mailbox_id, recipients,
-		message_id, sender, subject, state, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		m.AccountID, m.SHA256, m.Size, string(m.Source), nullID(m.Mailbox), m.Recipients, m.MessageID, m.Sender,
+	id, err := tx.insert(ctx, `INSERT INTO inbound_mail (account_id, blob_sha256, size, source, mailbox_id, queue_id,
+		envelope_from, recipients, message_id, sender, subject, state, received_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		m.AccountID, m.SHA256, m.Size, string(m.Source), nullID(m.Mailbox), nullID(m.Queue), m.EnvelopeFrom, m.Recipients,
+		m.MessageID, m.Sender,
 		m.Subject, string(m.State), micros(m.Received))
 	m.ID = id
 	return mapErr(err, "inbound mail")
@@ -27,13 +29,13 @@ func (tx *Tx) CreateInboundMail(ctx context.Context, m *sympoq.InboundMail) erro
 func scanInbound(s scanner) (*sympoq.InboundMail, error) {
 	var m sympoq.InboundMail
 	var src, state string
-	var mailbox, ticket, received, processed nullInt
-	if err := s.Scan(&m.ID, &m.AccountID, &m.SHA256, &m.Size, &src, &mailbox, &m.Recipients, &m.MessageID, &m.Sender,
+	var mailbox, queue, ticket, received, processed nullInt
+	if err := s.Scan(&m.ID, &m.AccountID, &m.SHA256, &m.Size, &src, &mailbox, &queue, &m.EnvelopeFrom, &m.Recipients, &m.MessageID, &m.Sender,
 		&m.Subject, &state, &m.Reason, &m.Error, &ticket, &m.Attempts, &received, &processed); err != nil {
 		return nil, mapErr(err, "inbound mail")
 	}
 	m.Source, m.State = sympoq.InboundSource(src), sympoq.InboundState(state)
-	m.Mailbox, m.Ticket = mailbox.Int64, ticket.Int64
+	m.Mailbox, m.Queue, m.Ticket = mailbox.Int64, queue.Int64, ticket.Int64
 	m.Received, m.Processed = fromMicros(received), fromMicros(processed)
 	return &m, nil
 }
@@ -114,35 +116,6 @@ func (tx *Tx) ResetInboundMail(ctx context.Context, accountID, id int64) error {
 	return checkAffected(res, err, "inbound mail")
 }
 
-// StaleInboundMail lists messages left in state new since before cutoff
-// (their processing job was lost), oldest first, across accounts.
-func (tx *Tx) StaleInboundMail(ctx context.Context, cutoff time.Time, limit int) ([]*sympoq.InboundMail, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+inboundColumns+` FROM inbound_mail WHERE state = 'new' AND received_at < $1
-		ORDER BY received_at LIMIT $2`, micros(cutoff), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*sympoq.InboundMail
-	for rows.Next() {
-		m, err := scanInbound(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
-// CountInboundFrom counts the account's messages from sender received
-// since, for the per-sender limit.
-func (tx *Tx) CountInboundFrom(ctx context.Context, accountID int64, sender string, since time.Time) (int, error) {
-	var n int
-	err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM inbound_mail WHERE account_id = $1 AND sender = $2
-		AND received_at >= $3 AND state = 'processed'`, accountID, strings.ToLower(sender), micros(since)).Scan(&n)
-	return n, err
-}
-
 // QueueByAddress finds the account and queue that own an inbound address;
 // addresses are unique in the deployment.
 func (tx *Tx) QueueByAddress(ctx context.Context, address string) (accountID, queueID int64, err error) {
@@ -157,6 +130,16 @@ func (tx *Tx) QueueOfAddress(ctx context.Context, accountID int64, address strin
 	err := tx.q.QueryRowContext(ctx, `SELECT queue_id FROM queue_addresses WHERE account_id = $1 AND address = $2`,
 		accountID, strings.ToLower(strings.TrimSpace(address))).Scan(&q)
 	return q, mapErr(err, "address")
+}
+
+// MessageKnown reports the direction and ticket of a Message-ID the account
+// has recorded, or ENotFound.
+func (tx *Tx) MessageKnown(ctx context.Context, accountID int64, messageID string) (sympoq.MessageDirection, int64, error) {
+	var dir string
+	var ticket int64
+	err := tx.q.QueryRowContext(ctx, `SELECT direction, ticket_id FROM ticket_messages WHERE account_id = $1 AND message_id = $2`,
+		accountID, strings.Trim(strings.TrimSpace(messageID), "<>")).Scan(&dir, &ticket)
+	return sympoq.MessageDirection(dir), ticket, mapErr(err, "message")
 }
 
 // MarkHasAttachments sets a ticket's has-attachments flag, inside the

@@ -10,6 +10,8 @@ CREATE TABLE inbound_mail (
     size         INTEGER NOT NULL,
     source       TEXT    NOT NULL CHECK (source IN ('smtp', 'imap', 'http')),
     mailbox_id   INTEGER,
+    queue_id     INTEGER,
+    envelope_from TEXT   NOT NULL DEFAULT '',
     recipients   TEXT    NOT NULL DEFAULT '',
     message_id   TEXT    NOT NULL DEFAULT '',
     sender       TEXT    NOT NULL DEFAULT '',
