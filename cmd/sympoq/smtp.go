@@ -4,30 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 
-	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/config"
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/mail"
 )
-
-// smtpReceiver hands the SMTP receiver's mail to the use cases.
-type smtpReceiver struct {
-	desk   *desk.Service
-	single bool // one account: any address is taken
-}
-
-func (r smtpReceiver) Recipient(ctx context.Context, addr string) (int64, error) {
-	return r.desk.MailRecipient(ctx, addr, r.single)
-}
-
-func (r smtpReceiver) Deliver(ctx context.Context, accountID int64, from string, rcpts []string, raw io.Reader) error {
-	_, err := r.desk.IntakeMail(ctx, accountID, desk.Incoming{Source: sympoq.SourceSMTP, EnvelopeFrom: from, Recipients: rcpts}, raw)
-	return err
-}
 
 // startSMTP listens on --smtp-listen and serves the receiver in the
 // background; the returned function stops it gracefully. Without the flag
@@ -51,7 +34,7 @@ func startSMTP(cfg *config.Config, d *desk.Service, logger *slog.Logger) (addr s
 	if err != nil {
 		return "", nil, fmt.Errorf("--smtp-listen: %w", err)
 	}
-	srv := mail.NewSMTPServer(opts, smtpReceiver{desk: d, single: cfg.BaseDomain == ""})
+	srv := mail.NewSMTPServer(opts, d.SMTPReceiver(cfg.BaseDomain == ""))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	stop = func(ctx context.Context) error {

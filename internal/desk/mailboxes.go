@@ -448,3 +448,22 @@ func (s *Service) MailRecipient(ctx context.Context, addr string, single bool) (
 	}
 	return a.ID, nil
 }
+
+// SMTPReceiver is what the built-in SMTP receiver hands mail to: it takes
+// the recipients MailRecipient accepts and stores each message with
+// IntakeMail before the receiver answers 250.
+func (s *Service) SMTPReceiver(single bool) mail.Receiver { return smtpReceiver{s: s, single: single} }
+
+type smtpReceiver struct {
+	s      *Service
+	single bool
+}
+
+func (r smtpReceiver) Recipient(ctx context.Context, addr string) (int64, error) {
+	return r.s.MailRecipient(ctx, addr, r.single)
+}
+
+func (r smtpReceiver) Deliver(ctx context.Context, accountID int64, from string, rcpts []string, raw io.Reader) error {
+	_, err := r.s.IntakeMail(ctx, accountID, Incoming{Source: sympoq.SourceSMTP, EnvelopeFrom: from, Recipients: rcpts}, raw)
+	return err
+}
