@@ -514,3 +514,36 @@ func seen(flags map[uint32][]string) int {
 	}
 	return n
 }
+
+// TestMailSenderLimit: past its budget, a sender's mail is kept but makes
+// no tickets; other senders are not affected.
+func TestMailSenderLimit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		m := newMailDesk(t, db, "", "default")
+		ctx := context.Background()
+		send := func(from string, i int) {
+			raw := fmt.Sprintf("From: %s\r\nTo: billing@default.test\r\nSubject: Flood %d\r\nMessage-ID: <flood-%d-%s>\r\n\r\nAgain %d.\r\n", from, i, i, from, i)
+			_, err := m.desk.IntakeMail(ctx, m.account, desk.Incoming{Source: sympoq.SourceHTTP}, strings.NewReader(raw))
+			must(t, err)
+		}
+		for i := 0; i < 33; i++ {
+			send("flood@example.com", i)
+		}
+		send("calm@example.com", 0)
+		ms := m.waitMail(t, 34)
+		var processed, limited int
+		for _, x := range ms {
+			switch {
+			case x.State == sympoq.InboundProcessed:
+				processed++
+			case x.State == sympoq.InboundIgnored && strings.HasPrefix(x.Reason, "over the limit") && x.Sender == "flood@example.com":
+				limited++
+			default:
+				t.Errorf("message %d: %s %q", x.ID, x.State, x.Reason)
+			}
+		}
+		if processed != 31 || limited != 3 {
+			t.Errorf("processed %d, over the limit %d; want 31 (30 + the other sender) and 3", processed, limited)
+		}
+	})
+}
