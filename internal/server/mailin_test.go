@@ -547,3 +547,48 @@ func TestMailSenderLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestMailReplyToClosedTicket: the customer's mail to a closed ticket that
+// customers may not reopen starts a linked ticket (product.md §4.2); a
+// colleague answering the thread starts a ticket of their own.
+func TestMailReplyToClosedTicket(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		m := newMailDesk(t, db, "", "default")
+		ctx := context.Background()
+		sys := desk.System(m.account)
+		_, err := m.desk.UpdateSettings(ctx, sys, func(s *sympoq.Settings) error { s.Automation.CustomersReopen = false; return nil })
+		must(t, err)
+		intake := func(raw string) {
+			_, err := m.desk.IntakeMail(ctx, m.account, desk.Incoming{Source: sympoq.SourceHTTP}, strings.NewReader(strings.ReplaceAll(raw, "\n", "\r\n")))
+			must(t, err)
+		}
+		intake("From: Casey <casey@example.com>\nTo: billing@default.test\nSubject: Refund\nMessage-ID: <c-1@example.com>\n\nPlease refund order 7.\n")
+		ms := m.waitMail(t, 1)
+		first := ms[0].Ticket
+		_, err = m.desk.Close(ctx, sys, fmt.Sprint(first), desk.CloseInput{Solution: desk.Some("Refunded")})
+		must(t, err)
+
+		intake("From: Casey <casey@example.com>\nTo: billing@default.test\nSubject: Re: Refund\nMessage-ID: <c-2@example.com>\n" +
+			"In-Reply-To: <c-1@example.com>\n\nIt did not arrive.\n\n> Please refund order 7.\n")
+		intake("From: Dana <dana@example.com>\nTo: billing@default.test\nCc: casey@example.com\nSubject: Re: Refund\n" +
+			"Message-ID: <d-1@example.com>\nIn-Reply-To: <c-1@example.com>\n\nSame for my order 8.\n\n> Please refund order 7.\n")
+		ms = m.waitMail(t, 3)
+		follow := m.ticket(t, ms[1].Ticket)
+		if ms[1].State != sympoq.InboundProcessed || follow.ID == first || follow.LinkedFrom != m.ticket(t, first).DisplayID ||
+			follow.Description != "It did not arrive." {
+			t.Errorf("reply to the closed ticket = %+v, ticket %d linked from %q: %q", ms[1], follow.ID, follow.LinkedFrom, follow.Description)
+		}
+		if closed := m.ticket(t, first); closed.Status != sympoq.StatusClosed || len(closed.Events) != 2 {
+			t.Errorf("the closed ticket changed: %v, %v", closed.Status, actions(closed))
+		}
+		other := m.ticket(t, ms[2].Ticket)
+		if other.ID == first || other.ID == follow.ID || other.CustomerUser.Email != "dana@example.com" ||
+			!strings.HasPrefix(other.Description, "Same for my order 8.") {
+			t.Errorf("the colleague's mail = ticket %d for %s: %q", other.ID, other.CustomerUser.Email, other.Description)
+		}
+		// The follow-up's Message-ID threads to the follow-up.
+		if id, err := db.Read().MessageTicket(ctx, m.account, []string{"c-2@example.com"}); err != nil || id != follow.ID {
+			t.Errorf("c-2 threads to %d (%v), want the follow-up %d", id, err, follow.ID)
+		}
+	})
+}
