@@ -93,7 +93,7 @@ func (s *Service) IntakeMail(ctx context.Context, accountID int64, in Incoming, 
 		Mailbox: in.Mailbox, Queue: in.Queue, EnvelopeFrom: headerSafe(in.EnvelopeFrom, 320),
 		Recipients: headerSafe(strings.ToLower(strings.Join(in.Recipients, ",")), 2000)}
 	// A peek at the header for the list; processing reads it properly.
-	if h := peekHeader(s, info.SHA256, ctx); h != nil {
+	if h := s.peekHeader(ctx, info.SHA256); h != nil {
 		m.MessageID, m.Sender, m.Subject = h.id, h.from, h.subject
 	}
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
@@ -112,7 +112,7 @@ type peeked struct{ id, from, subject string }
 
 // peekHeader reads the Message-ID, sender and subject of a stored message
 // for the listing, tolerating anything.
-func peekHeader(s *Service, sha string, ctx context.Context) *peeked {
+func (s *Service) peekHeader(ctx context.Context, sha string) *peeked {
 	f, err := s.blobs.Open(ctx, sha)
 	if err != nil {
 		return nil

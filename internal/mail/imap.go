@@ -3,7 +3,6 @@ package mail
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -152,6 +151,3 @@ func IMAPPoll(ctx context.Context, cfg IMAPConfig, max int, store func(raw io.Re
 	}
 	return n, nil
 }
-
-// ErrIMAPConfig reports a mailbox that cannot work as configured.
-var ErrIMAPConfig = errors.New("imap: bad configuration")

@@ -424,6 +424,22 @@ func TestMailInboundEndpoint(t *testing.T) {
 			t.Errorf("revoked token = %d, want 401", r.status)
 		}
 
+		// Mailbox settings are validated field by field; names are unique.
+		r = m.call("POST", "", api+"/mailbox", m.key, map[string]any{"name": "Box", "host": "imap.example.test:993", "port": 0,
+			"security": "ssl", "interval": 5, "username": "u"})
+		if p := r.problem(); r.status != 400 || len(p.Errors) != 5 {
+			t.Errorf("bad mailbox = %d %s, want 400 naming host, port, security, interval, password", r.status, r.body)
+		}
+		good := map[string]any{"name": "Box", "host": "imap.example.test", "username": "u", "password": "p"}
+		if r := m.call("POST", "", api+"/mailbox", m.key, good); r.status != 201 || !strings.Contains(string(r.body), `"port":993`) ||
+			!strings.Contains(string(r.body), `"security":"tls"`) || !strings.Contains(string(r.body), `"folder":"INBOX"`) {
+			t.Errorf("mailbox with defaults = %d %s", r.status, r.body)
+		}
+		good["name"] = "BOX"
+		if r := m.call("POST", "", api+"/mailbox", m.key, good); r.status != 400 || r.problem().Code != "duplicate_value" {
+			t.Errorf("second mailbox of the same name = %d %s, want 400 duplicate_value", r.status, r.body)
+		}
+
 		// Agents who are not administrators see none of it.
 		agentKey, err := m.desk.CreateAPIKey(context.Background(), sympoq.NewActor(m.agent), desk.APIKeyInput{Name: desk.Some("k")})
 		must(t, err)

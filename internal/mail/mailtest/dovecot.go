@@ -250,8 +250,7 @@ func (d *Dovecot) Append(t testing.TB, folder string, raw []byte) {
 	}
 }
 
-// Flags returns the flags of every message of folder by UID, and how many
-// messages it holds.
+// Flags returns the flags of every message of folder, by UID.
 func (d *Dovecot) Flags(t testing.TB, folder string) map[uint32][]string {
 	t.Helper()
 	c := d.Client(t)
