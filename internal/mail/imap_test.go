@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -113,4 +114,29 @@ func seenCount(flags map[uint32][]string) int {
 		}
 	}
 	return n
+}
+
+// TestIMAPTLSDovecot connects with STARTTLS and with TLS from the start,
+// verifying the server's certificate.
+func TestIMAPTLSDovecot(t *testing.T) {
+	d := mailtest.StartDovecot(t)
+	ctx := context.Background()
+	d.Append(t, "INBOX", testMessage(1))
+	trust := &tls.Config{RootCAs: d.RootCAs, ServerName: d.Host, MinVersion: tls.VersionTLS12}
+	for _, tc := range []struct {
+		security string
+		port     int
+	}{{"starttls", d.Port}, {"tls", d.TLSPort}} {
+		cfg := mail.IMAPConfig{Host: d.Host, Port: tc.port, Security: tc.security, Username: d.User, Password: d.Password,
+			Folder: "INBOX", TLS: trust}
+		if n, err := mail.IMAPTest(ctx, cfg); err != nil || n != 1 {
+			t.Errorf("%s: IMAPTest = %d, %v; want 1 message", tc.security, n, err)
+		}
+		// Without trusting the generated certificate, the connection is
+		// refused: the password is never sent to an unverified server.
+		cfg.TLS = nil
+		if _, err := mail.IMAPTest(ctx, cfg); err == nil || !strings.Contains(err.Error(), "certificate") {
+			t.Errorf("%s with the system roots = %v, want a certificate error", tc.security, err)
+		}
+	}
 }

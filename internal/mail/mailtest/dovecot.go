@@ -6,7 +6,14 @@ package mailtest
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -24,14 +31,17 @@ import (
 // Dovecot is a running server with one user.
 type Dovecot struct {
 	Host     string
-	Port     int
+	Port     int // IMAP: plain text, and STARTTLS
+	TLSPort  int // IMAPS: TLS from the start
 	User     string
 	Password string
-	dir      string
+	// RootCAs trusts the server's generated certificate (for 127.0.0.1).
+	RootCAs *x509.CertPool
+	dir     string
 }
 
-// StartDovecot starts Dovecot with plain-text IMAP (ssl = no) on a free
-// loopback port. When dovecot is not installed the test is skipped, or
+// StartDovecot starts Dovecot on free loopback ports: IMAP (plain text
+// allowed, STARTTLS offered) and IMAPS, with a generated certificate. When dovecot is not installed the test is skipped, or
 // fails under SYMPOQ_TEST_REQUIRE_ALL=1.
 func StartDovecot(t testing.TB) *Dovecot {
 	t.Helper()
@@ -55,7 +65,10 @@ func StartDovecot(t testing.TB) *Dovecot {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	d := &Dovecot{Host: "127.0.0.1", Port: freePort(t), User: "support@acme.test", Password: "imap-secret-" + strconv.Itoa(os.Getpid()), dir: dir}
+	d := &Dovecot{Host: "127.0.0.1", Port: freePort(t), TLSPort: freePort(t), User: "support@acme.test",
+		Password: "imap-secret-" + strconv.Itoa(os.Getpid()), dir: dir}
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	d.RootCAs = writeCert(t, certFile, keyFile)
 
 	// Unprivileged, Dovecot runs everything as the caller. As root (CI's
 	// containers) it refuses to run its login and mail processes as root:
@@ -110,7 +123,9 @@ log_path = %[1]s/dovecot.log
 instance_name = sympoq-test-%[2]d
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <%[9]s
+ssl_key = <%[10]s
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = %[3]s
@@ -132,7 +147,8 @@ service imap-login {
     port = %[2]d
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = %[11]d
   }
   chroot =
 }
@@ -152,7 +168,7 @@ service anvil {
 protocol imap {
   mail_max_userip_connections = 100
 }
-`, dir, d.Port, internal.Username, group(internal), login.Username, passwd, uid, gid)
+`, dir, d.Port, internal.Username, group(internal), login.Username, passwd, uid, gid, certFile, keyFile, d.TLSPort)
 	if uid == 0 {
 		t.Fatal("dovecot mail user must not be root")
 	}
@@ -212,6 +228,41 @@ func greeted(host string, port int) bool {
 	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
 	line, err := bufio.NewReader(c).ReadString('\n')
 	return err == nil && strings.HasPrefix(line, "* OK")
+}
+
+// writeCert writes a self-signed certificate for 127.0.0.1 and its key,
+// readable by Dovecot, and returns a pool that trusts it.
+func writeCert(t testing.TB, certFile, keyFile string) *x509.CertPool {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true, IsCA: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return pool
 }
 
 func freePort(t testing.TB) int {
