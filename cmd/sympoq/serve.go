@@ -149,6 +149,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		defer rl.Close()
 		opts.Limiter = rl
+		a.desk.ShareMailLimits(rl)
 	}
 	srv := server.New(a.db, a.desk, opts)
 	hs := &http.Server{

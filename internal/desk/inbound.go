@@ -36,6 +36,10 @@ const (
 // kept (Redis, to share them across processes); the default is memory.
 func WithMailLimiter(l ratelimit.Limiter) Option { return func(s *Service) { s.mail.limiter = l } }
 
+// ShareMailLimits keeps the per-sender budgets in l (Redis, shared by the
+// deployment's processes). Call it before mail is processed.
+func (s *Service) ShareMailLimits(l ratelimit.Limiter) { s.mail.limiter = l }
+
 // mailState is the Service's inbound-mail configuration.
 type mailState struct {
 	once    sync.Once
