@@ -62,6 +62,7 @@ func TestAccountIsolation(t *testing.T) {
 		cfB, err := s.desk.SaveCustomField(ctx, sys, 0, desk.CustomFieldInput{Label: desk.Some(marker + " Browser"), Key: desk.Some("browser")})
 		must(t, err)
 
+		// Inbound mail: a mailbox, a token and a received message of B.
 		mbB, err := s.desk.SaveMailbox(ctx, sys, 0, desk.MailboxInput{Name: desk.Some(marker + " mailbox"), Host: desk.Some("imap.beta.test"),
 			Username: desk.Some(marker), Password: desk.Some(marker + "-password"), Queue: desk.Some(qB.ID)})
 		must(t, err)
@@ -71,57 +72,60 @@ func TestAccountIsolation(t *testing.T) {
 			strings.NewReader("From: "+marker+"@beta.test\r\nSubject: "+marker+"\r\n\r\n"+marker+"\r\n"))
 		must(t, err)
 
-		ids := map[string]int64{"mailbox": mbB.ID, "inbound_token": tokB.ID, "inbound_mail": mailB.ID, "custom_field": cfB.ID, "canned_reply": cannedB.ID, "agent": agB.ID, "customer": cuB.ID, "queue": qB.ID, "topic": tB.ID,
+		ids := map[string]int64{"custom_field": cfB.ID, "canned_reply": cannedB.ID, "agent": agB.ID, "customer": cuB.ID, "queue": qB.ID, "topic": tB.ID,
 			"group": gB.ID, "tag": tagB.ID, "apikey": keyOfB.ID, "ticket": tkB.ID}
 		// Bodies that try to reach B through references.
 		bodies := map[string]any{
-			"POST /agent":                     map[string]any{"name": "Spy", "email": "spy@acme.test", "permissions": []map[string]any{{"queue": qB.ID, "role": "Agent"}}},
-			"PUT /agent/{id}":                 map[string]any{"name": "Hijacked"},
-			"POST /customer":                  map[string]any{"name": "Spy", "group": gB.ID},
-			"PUT /customer/{id}":              map[string]any{"name": "Hijacked"},
-			"POST /queue":                     map[string]any{"name": "Spy queue", "permissions": []map[string]any{{"agent": agB.ID, "role": "Agent"}}},
-			"PUT /queue/{id}":                 map[string]any{"name": "Hijacked"},
-			"POST /topic":                     map[string]any{"name": "Spy topic", "queue": qB.ID},
-			"PUT /topic/{id}":                 map[string]any{"name": "Hijacked"},
-			"POST /group":                     map[string]any{"name": marker + " Group"}, // B's name is free in A
-			"PUT /group/{id}":                 map[string]any{"name": "Hijacked"},
-			"POST /tag":                       map[string]any{"name": marker + " Tag"},
-			"PUT /tag/{id}":                   map[string]any{"name": "Hijacked"},
-			"PUT /settings":                   map[string]any{"general": map[string]any{"default_queue": qB.ID}},
-			"PUT /profile":                    map[string]any{"name": "Administrator"},
-			"POST /profile/apikeys":           map[string]any{"name": "probe"},
-			"POST /request":                   map[string]any{"description": "probe", "customer": map[string]any{"id": cuB.ID}},
-			"POST /ticket":                    map[string]any{"description": "probe", "customer": map[string]any{"id": cuB.ID}, "queue": qB.ID},
-			"PUT /ticket/{id}":                map[string]any{"priority": 4},
-			"POST /ticket/{id}/restore":       map[string]any{},
-			"POST /ticket/{id}/reply":         map[string]any{"message": "probe"},
-			"POST /ticket/{id}/note":          map[string]any{"message": "probe"},
-			"POST /ticket/{id}/call":          map[string]any{"direction": "in", "minutes": 1, "summary": "probe"},
-			"POST /ticket/{id}/assign":        map[string]any{"agent": nil},
-			"POST /ticket/{id}/close":         map[string]any{"solution": "probe"},
-			"POST /ticket/{id}/reopen":        map[string]any{},
-			"POST /ticket/{id}/rating":        map[string]any{"event": 1, "rating": 5},
-			"POST /ticket/{id}/merge":         map[string]any{"into": "1"},
-			"POST /ticket/{id}/unmerge":       map[string]any{},
-			"POST /ticket/{id}/attachment":    upload{name: "probe.txt", data: []byte("probe")},
-			"POST /canned_reply":              map[string]any{"name": "Probe", "body": "probe", "queue": qB.ID},
-			"PUT /canned_reply/{id}":          map[string]any{"name": "Hijacked"},
-			"POST /custom_field":              map[string]any{"label": "Probe", "topics": []int64{tB.ID}},
-			"PUT /custom_field/{id}":          map[string]any{"label": "Hijacked"},
-			"POST /mailbox":                   map[string]any{"name": "Spy", "host": "imap.acme.test", "username": "u", "password": "p", "queue": qB.ID},
-			"PUT /mailbox/{id}":               map[string]any{"name": "Hijacked"},
-			"POST /mailbox/{id}/test":         map[string]any{},
-			"POST /inbound_token":             map[string]any{"name": "Spy", "queue": qB.ID},
-			"POST /inbound_mail/{id}/retry":   map[string]any{},
-			"POST /inbound_mail/{id}/dismiss": map[string]any{},
+			"POST /agent":                  map[string]any{"name": "Spy", "email": "spy@acme.test", "permissions": []map[string]any{{"queue": qB.ID, "role": "Agent"}}},
+			"PUT /agent/{id}":              map[string]any{"name": "Hijacked"},
+			"POST /customer":               map[string]any{"name": "Spy", "group": gB.ID},
+			"PUT /customer/{id}":           map[string]any{"name": "Hijacked"},
+			"POST /queue":                  map[string]any{"name": "Spy queue", "permissions": []map[string]any{{"agent": agB.ID, "role": "Agent"}}},
+			"PUT /queue/{id}":              map[string]any{"name": "Hijacked"},
+			"POST /topic":                  map[string]any{"name": "Spy topic", "queue": qB.ID},
+			"PUT /topic/{id}":              map[string]any{"name": "Hijacked"},
+			"POST /group":                  map[string]any{"name": marker + " Group"}, // B's name is free in A
+			"PUT /group/{id}":              map[string]any{"name": "Hijacked"},
+			"POST /tag":                    map[string]any{"name": marker + " Tag"},
+			"PUT /tag/{id}":                map[string]any{"name": "Hijacked"},
+			"PUT /settings":                map[string]any{"general": map[string]any{"default_queue": qB.ID}},
+			"PUT /profile":                 map[string]any{"name": "Administrator"},
+			"POST /profile/apikeys":        map[string]any{"name": "probe"},
+			"POST /request":                map[string]any{"description": "probe", "customer": map[string]any{"id": cuB.ID}},
+			"POST /ticket":                 map[string]any{"description": "probe", "customer": map[string]any{"id": cuB.ID}, "queue": qB.ID},
+			"PUT /ticket/{id}":             map[string]any{"priority": 4},
+			"POST /ticket/{id}/restore":    map[string]any{},
+			"POST /ticket/{id}/reply":      map[string]any{"message": "probe"},
+			"POST /ticket/{id}/note":       map[string]any{"message": "probe"},
+			"POST /ticket/{id}/call":       map[string]any{"direction": "in", "minutes": 1, "summary": "probe"},
+			"POST /ticket/{id}/assign":     map[string]any{"agent": nil},
+			"POST /ticket/{id}/close":      map[string]any{"solution": "probe"},
+			"POST /ticket/{id}/reopen":     map[string]any{},
+			"POST /ticket/{id}/rating":     map[string]any{"event": 1, "rating": 5},
+			"POST /ticket/{id}/merge":      map[string]any{"into": "1"},
+			"POST /ticket/{id}/unmerge":    map[string]any{},
+			"POST /ticket/{id}/attachment": upload{name: "probe.txt", data: []byte("probe")},
+			"POST /canned_reply":           map[string]any{"name": "Probe", "body": "probe", "queue": qB.ID},
+			"PUT /canned_reply/{id}":       map[string]any{"name": "Hijacked"},
+			"POST /custom_field":           map[string]any{"label": "Probe", "topics": []int64{tB.ID}},
+			"PUT /custom_field/{id}":       map[string]any{"label": "Hijacked"},
 		}
 		// Status A must get on each route; anything with B's id is 404.
 		want := map[string]int{
 			"POST /agent": 400, "POST /customer": 400, "POST /queue": 400, "POST /topic": 400, "PUT /settings": 400,
 			"POST /group": 201, "POST /tag": 201, "PUT /profile": 200, "POST /profile/apikeys": 201,
 			"POST /request": 400, "POST /ticket": 400, "POST /canned_reply": 400, "POST /custom_field": 400,
-			"POST /mailbox": 400, "POST /inbound_token": 400,
 		}
+
+		// Inbound mail administration.
+		ids["mailbox"], ids["inbound_token"], ids["inbound_mail"] = mbB.ID, tokB.ID, mailB.ID
+		bodies["POST /mailbox"] = map[string]any{"name": "Spy", "host": "imap.acme.test", "username": "u", "password": "p", "queue": qB.ID}
+		bodies["PUT /mailbox/{id}"] = map[string]any{"name": "Hijacked"}
+		bodies["POST /mailbox/{id}/test"] = map[string]any{}
+		bodies["POST /inbound_token"] = map[string]any{"name": "Spy", "queue": qB.ID}
+		bodies["POST /inbound_mail/{id}/retry"] = map[string]any{}
+		bodies["POST /inbound_mail/{id}/dismiss"] = map[string]any{}
+		want["POST /mailbox"], want["POST /inbound_token"] = 400, 400
 
 		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 		for _, rt := range apipkg.New(s.desk, logger).Routes() {
