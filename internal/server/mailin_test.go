@@ -608,3 +608,39 @@ func TestMailReplyToClosedTicket(t *testing.T) {
 		}
 	})
 }
+
+// TestMailBodies: an HTML-only message becomes text; a body over the
+// message limit is cut with a note (the whole message stays with the
+// received mail); a message without text or subject still makes a ticket.
+func TestMailBodies(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		m := newMailDesk(t, db, "", "default")
+		ctx := context.Background()
+		intake := func(raw string) {
+			_, err := m.desk.IntakeMail(ctx, m.account, desk.Incoming{Source: sympoq.SourceHTTP}, strings.NewReader(raw))
+			must(t, err)
+		}
+		intake("From: Bob <bob@example.net>\r\nSubject: Plan\r\nMessage-ID: <b-1@example.net>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" +
+			"<p>Can I switch to the <b>yearly</b> plan?</p><script>alert(1)</script>\r\n")
+		intake("From: long@example.net\r\nSubject: Log\r\nMessage-ID: <l-1@example.net>\r\n\r\n" + strings.Repeat("0123456789\r\n", 12000))
+		intake("From: quiet@example.net\r\nMessage-ID: <q-1@example.net>\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n" +
+			"Content-Type: image/png\r\nContent-Disposition: attachment; filename=shot.png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--x--\r\n")
+		ms := m.waitMail(t, 3)
+		for _, x := range ms {
+			if x.State != sympoq.InboundProcessed {
+				t.Fatalf("message %s: %s %s %s", x.MessageID, x.State, x.Reason, x.Error)
+			}
+		}
+		if tk := m.ticket(t, ms[0].Ticket); tk.Description != "Can I switch to the *yearly* plan?" {
+			t.Errorf("HTML-only description = %q", tk.Description)
+		}
+		long := m.ticket(t, ms[1].Ticket)
+		if n := len([]rune(long.Description)); n != desk.MaxMessageLen || !strings.HasSuffix(long.Description, "kept with the received mail]") ||
+			!strings.HasPrefix(long.Description, "0123456789\n0123456789") {
+			t.Errorf("long description: %d characters, ends %q", n, long.Description[len(long.Description)-60:])
+		}
+		if quiet := m.ticket(t, ms[2].Ticket); quiet.Subject != "(no subject)" || quiet.Description != "(no text; see the attached files)" || !quiet.HasAttach {
+			t.Errorf("message without text = %q / %q, files %v", quiet.Subject, quiet.Description, quiet.HasAttach)
+		}
+	})
+}
