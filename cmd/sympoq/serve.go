@@ -108,7 +108,9 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 	}
 	jobs.Register(runner, &jobs.BlobCleanWorker{DB: db, Blobs: blobs, Logger: logger})
 	runner.Every(time.Hour, desk.CleanBlobs{})
-	return &app{cfg: cfg, logger: logger, db: db, jobs: runner, desk: desk.New(db, runner, logger, desk.WithBlobs(blobs))}, nil
+	d := desk.New(db, runner, logger, desk.WithBlobs(blobs))
+	jobs.RegisterMail(runner, d, logger)
+	return &app{cfg: cfg, logger: logger, db: db, jobs: runner, desk: d}, nil
 }
 
 func (a *app) close() { a.db.Close() }
@@ -147,6 +149,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		defer rl.Close()
 		opts.Limiter = rl
+		a.desk.ShareMailLimits(rl)
 	}
 	srv := server.New(a.db, a.desk, opts)
 	hs := &http.Server{
@@ -163,8 +166,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ln.Close()
 		return err
 	}
+	smtpAddr, stopSMTP, err := startSMTP(cfg, a.desk, a.logger)
+	if err != nil {
+		ln.Close()
+		_ = a.jobs.Stop(context.Background())
+		return err
+	}
 	a.logger.Info("serving", "addr", ln.Addr().String(), "db", string(a.db.Dialect()), "base_domain", cfg.BaseDomain, "version", version)
 	fmt.Fprintf(stdout, "SympoQ is listening on http://%s\n", ln.Addr())
+	if smtpAddr != "" {
+		fmt.Fprintf(stdout, "SympoQ receives mail on smtp://%s\n", smtpAddr)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -180,11 +192,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	herr := hs.Shutdown(sctx)
+	serr := stopSMTP(sctx) // sessions finish storing their message first
 	jerr := a.jobs.Stop(sctx)
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return errors.Join(err, herr, jerr)
+	return errors.Join(err, herr, serr, jerr)
 }
 
 func printCredentials(w io.Writer, c *desk.Credentials, fixedPassword, fixedKey bool) {

@@ -127,6 +127,10 @@ func TestOpenAPIShapes(t *testing.T) {
 		{"Named", reflect.TypeFor[sympoq.Named]()},
 		{"Problem", reflect.TypeFor[Problem]()},
 		{"FieldError", reflect.TypeFor[sympoq.FieldError]()},
+		{"Mailbox", reflect.TypeFor[mailboxJSON]()},
+		{"MailboxTest", reflect.TypeFor[mailboxTestJSON]()},
+		{"InboundToken", reflect.TypeFor[inboundTokenJSON]()},
+		{"InboundMail", reflect.TypeFor[inboundMailJSON]()},
 	}
 	for _, tc := range responses {
 		s := schema(tc.schema)
@@ -182,6 +186,8 @@ func TestOpenAPIShapes(t *testing.T) {
 		{reflect.TypeFor[desk.KBCategoryInput](), []string{"KBCategoryInput"}},
 		{reflect.TypeFor[desk.KBArticleInput](), []string{"KBArticleInput"}},
 		{reflect.TypeFor[struct{}](), []string{"Empty"}},
+		{reflect.TypeFor[desk.MailboxInput](), []string{"MailboxInput", "MailboxCreate"}},
+		{reflect.TypeFor[desk.InboundTokenInput](), []string{"InboundTokenInput"}},
 	}
 	for _, tc := range settings {
 		inputs = append(inputs, struct {

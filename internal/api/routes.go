@@ -121,6 +121,8 @@ func (a *API) Routes() []Route {
 		{"DELETE /kb/article/{id}", kbArticleItem.deleteHandler(a)},
 		{"GET /ticket/{id}/suggestions", a.suggestions},
 	}
+	// Inbound mail administration (mail.go).
+	routes = append(routes, a.mailRoutes()...)
 	out := make([]Route, 0, len(routes))
 	for _, rt := range routes {
 		method, path, _ := strings.Cut(rt.pattern, " ")

@@ -21,6 +21,9 @@ type Config struct {
 	Blob            string
 	Redis           string
 	SMTPListen      string
+	SMTPCert        string
+	SMTPKey         string
+	SMTPDomain      string
 	PublicURL       string
 	MailFrom        string
 	LogLevel        string
@@ -48,6 +51,9 @@ func Register(fs *flag.FlagSet, getenv func(string) string) *Config {
 	fs.StringVar(&c.Blob, "blob", env("BLOB", ""), "attachment store: empty for the data dir (SYMPOQ_BLOB)")
 	fs.StringVar(&c.Redis, "redis", env("REDIS", ""), "redis://… for shared rate limits; empty: in memory (SYMPOQ_REDIS)")
 	fs.StringVar(&c.SMTPListen, "smtp-listen", env("SMTP_LISTEN", ""), "address of the inbound SMTP receiver; empty: off (SYMPOQ_SMTP_LISTEN)")
+	fs.StringVar(&c.SMTPCert, "smtp-cert", env("SMTP_CERT", ""), "PEM certificate for STARTTLS on the SMTP receiver (SYMPOQ_SMTP_CERT)")
+	fs.StringVar(&c.SMTPKey, "smtp-key", env("SMTP_KEY", ""), "PEM private key for STARTTLS on the SMTP receiver (SYMPOQ_SMTP_KEY)")
+	fs.StringVar(&c.SMTPDomain, "smtp-domain", env("SMTP_DOMAIN", ""), "host name the SMTP receiver greets with; empty: the base domain or localhost (SYMPOQ_SMTP_DOMAIN)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "URL users reach the server at, for links in email (SYMPOQ_PUBLIC_URL)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", "SympoQ <sympoq@localhost>"), "sender of outgoing email (SYMPOQ_MAIL_FROM)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (SYMPOQ_LOG_LEVEL)")
@@ -98,8 +104,11 @@ func (c *Config) Validate() error {
 	if c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") {
 		errs = append(errs, fmt.Sprintf("--redis %q: want redis://host:port/db", c.Redis))
 	}
-	if c.SMTPListen != "" {
-		errs = append(errs, "--smtp-listen: the inbound SMTP receiver is not built yet; leave it empty")
+	if (c.SMTPCert == "") != (c.SMTPKey == "") {
+		errs = append(errs, "--smtp-cert and --smtp-key: give both or neither")
+	}
+	if c.SMTPCert != "" && c.SMTPListen == "" {
+		errs = append(errs, "--smtp-cert: needs --smtp-listen")
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("configuration: %s", strings.Join(errs, "; "))

@@ -18,6 +18,7 @@ type Service struct {
 	limits limitsCache
 	// kbViews holds article views until they are written (kb.go).
 	kbViews viewCounter
+	inbound mailState // inbound mail (inbound.go)
 }
 
 // New returns the use cases over db, enqueuing background work on jobs.

@@ -395,15 +395,19 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 		}
 		e := &sympoq.Event{AccountID: t.AccountID, Ticket: t.ID, Date: now, Action: sympoq.EvSubmitted,
 			Description: t.Subject, Body: t.Description, Visibility: sympoq.Public}
-		if !a.IsGuest() {
+		if !a.IsGuest() && a.ID() != 0 {
 			e.AppliedBy, e.AppliedName = a.ID(), a.User.Name
 		} else {
+			// A guest, or the system on a customer's behalf (an email).
 			e.AppliedBy, e.AppliedName = cust.ID, cust.Name
 		}
 		if err := tx.AddEvent(ctx, e); err != nil {
 			return err
 		}
 		if err := tx.IndexTicket(ctx, t, cust.Name+" "+cust.Email); err != nil {
+			return err
+		}
+		if err := runInbound(ctx, tx, t.ID, []*sympoq.Event{e}); err != nil {
 			return err
 		}
 		v = &TicketView{Ticket: t, CustomerUser: cust, ForCustomer: !a.IsAgent(), Settings: set}
@@ -704,6 +708,13 @@ func (s *Service) act(ctx context.Context, a Actor, ref string, fn func(c *chang
 					return err
 				}
 			}
+		}
+		target := t.ID
+		if c.result != nil {
+			target = c.result.ID // a follow-up ticket the action started
+		}
+		if err := runInbound(ctx, tx, target, c.events); err != nil {
+			return err
 		}
 		out = c.result
 		if out == nil {

@@ -1,6 +1,8 @@
 // Package mail owns email on the wire: the outbound Message, its RFC 5322
-// encoding, and the senders that deliver it. It knows nothing of tickets,
-// users or the database; the jobs that send mail build the Message.
+// encoding, and the senders that deliver it; inbound, the parser (Parse,
+// TrimQuoted), the SMTP receiver and the IMAP client. It knows nothing of
+// tickets, users or the database; the jobs that send mail build the
+// Message, and the receivers hand what they get to a Receiver or a callback.
 package mail
 
 import (

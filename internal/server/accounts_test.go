@@ -75,6 +75,16 @@ func TestAccountIsolation(t *testing.T) {
 		_, err = s.desk.Close(ctx, sympoq.NewActor(agB), solvedB.DisplayID, desk.CloseInput{Solution: desk.Some(marker + " solution")})
 		must(t, err)
 
+		// Inbound mail: a mailbox, a token and a received message of B.
+		mbB, err := s.desk.SaveMailbox(ctx, sys, 0, desk.MailboxInput{Name: desk.Some(marker + " mailbox"), Host: desk.Some("imap.beta.test"),
+			Username: desk.Some(marker), Password: desk.Some(marker + "-password"), Queue: desk.Some(qB.ID)})
+		must(t, err)
+		tokB, err := s.desk.CreateInboundToken(ctx, sys, desk.InboundTokenInput{Name: desk.Some(marker + " token")})
+		must(t, err)
+		mailB, err := s.desk.IntakeMail(ctx, idB, desk.Incoming{Source: sympoq.SourceHTTP},
+			strings.NewReader("From: "+marker+"@beta.test\r\nSubject: "+marker+"\r\n\r\n"+marker+"\r\n"))
+		must(t, err)
+
 		ids := map[string]int64{"kb/category": kbCatB.ID, "kb/article": kbArtB.ID, "custom_field": cfB.ID, "canned_reply": cannedB.ID, "agent": agB.ID, "customer": cuB.ID, "queue": qB.ID, "topic": tB.ID,
 			"group": gB.ID, "tag": tagB.ID, "apikey": keyOfB.ID, "ticket": tkB.ID}
 		// Bodies that try to reach B through references.
@@ -124,6 +134,16 @@ func TestAccountIsolation(t *testing.T) {
 			"POST /request": 400, "POST /ticket": 400, "POST /canned_reply": 400, "POST /custom_field": 400,
 			"POST /kb/category": 400, "POST /kb/article": 400,
 		}
+
+		// Inbound mail administration.
+		ids["mailbox"], ids["inbound_token"], ids["inbound_mail"] = mbB.ID, tokB.ID, mailB.ID
+		bodies["POST /mailbox"] = map[string]any{"name": "Spy", "host": "imap.acme.test", "username": "u", "password": "p", "queue": qB.ID}
+		bodies["PUT /mailbox/{id}"] = map[string]any{"name": "Hijacked"}
+		bodies["POST /mailbox/{id}/test"] = map[string]any{}
+		bodies["POST /inbound_token"] = map[string]any{"name": "Spy", "queue": qB.ID}
+		bodies["POST /inbound_mail/{id}/retry"] = map[string]any{}
+		bodies["POST /inbound_mail/{id}/dismiss"] = map[string]any{}
+		want["POST /mailbox"], want["POST /inbound_token"] = 400, 400
 
 		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 		for _, rt := range apipkg.New(s.desk, logger).Routes() {
@@ -212,6 +232,18 @@ func TestAccountIsolation(t *testing.T) {
 		must(t, err)
 		if set.General.DefaultQueue == 0 {
 			t.Errorf("beta's settings lost their default queue")
+		}
+
+		// B's inbound mail is untouched and its token works on B's host only.
+		if m, err := s.db.Read().InboundMail(ctx, idB, mailB.ID); err != nil || m.State != sympoq.InboundNew {
+			t.Errorf("beta's received mail after acme's attempts: %+v, %v", m, err)
+		}
+		if mb, err := s.db.Read().Mailbox(ctx, idB, mbB.ID); err != nil || mb.Name != marker+" mailbox" {
+			t.Errorf("beta's mailbox after acme's attempts: %+v, %v", mb, err)
+		}
+		rawHeaders := map[string]string{"Authorization": "Bearer " + tokB.Token, "Content-Type": "message/rfc822"}
+		if r := s.request("POST", "acme", apipkg.MailPath, "", "From: a@b.test\r\n\r\nx", rawHeaders); r.status != 401 {
+			t.Errorf("beta's mailbox token on acme's host = %d, want 401", r.status)
 		}
 
 		// A key works only on its own account's host.

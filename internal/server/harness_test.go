@@ -50,6 +50,7 @@ func newStack(t *testing.T, db *store.DB, baseDomain string) *stack {
 		t.Fatal(err)
 	}
 	d := desk.New(db, runner, logger, desk.WithBlobs(blobs))
+	jobs.RegisterMail(runner, d, logger)
 	srv := httptest.NewServer(server.New(db, d, server.Options{BaseDomain: baseDomain, Logger: logger}))
 	t.Cleanup(srv.Close)
 	// Every answer the tests get is checked against openapi.json.

@@ -22,6 +22,11 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	for _, rt := range s.api.Routes() {
 		mux.Handle(rt.Pattern, s.withAccount(s.withTimeout(rt.Handler)))
 	}
+	// The raw-message endpoint belongs to an account; it takes a mailbox
+	// token, not an API key.
+	for _, rt := range s.api.MailRoutes() {
+		mux.Handle(rt.Pattern, s.withAccount(s.withTimeout(rt.Handler)))
+	}
 	// The OpenAPI document belongs to no account and needs no key.
 	for _, rt := range s.api.Public() {
 		mux.Handle(rt.Pattern, rt.Handler)

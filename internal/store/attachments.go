@@ -48,10 +48,11 @@ func (tx *Tx) AttachmentEvent(ctx context.Context, accountID, attachmentID int64
 	return tx.Event(ctx, accountID, ticketID, eventID)
 }
 
-// BlobReferenced reports whether any attachment of any account uses the
-// blob with this hash (for orphan cleanup).
+// BlobReferenced reports whether any attachment or received email of any
+// account uses the blob with this hash (for orphan cleanup).
 func (tx *Tx) BlobReferenced(ctx context.Context, sha string) (bool, error) {
 	var n int
-	err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM attachments WHERE sha256 = $1`, sha).Scan(&n)
+	err := tx.q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM attachments WHERE sha256 = $1)
+		+ (SELECT count(*) FROM inbound_mail WHERE blob_sha256 = $1)`, sha).Scan(&n)
 	return n > 0, err
 }
