@@ -107,6 +107,17 @@ func (a *API) Routes() []Route {
 		{"GET /channel/{id}", enumOne(sympoq.Channels, "channel")},
 		{"GET /settings", a.settings},
 		{"PUT /settings", a.updateSettings},
+
+		// Email templates, ticket action notifications, mail settings.
+		{"GET /templates", a.templates},
+		{"GET /template/{name}", a.template},
+		{"PUT /template/{name}", a.saveTemplate},
+		{"POST /template/{name}/reset", a.resetTemplate},
+		{"POST /template/{name}/preview", a.previewTemplate},
+		{"GET /notifications", a.actionNotifications},
+		{"PUT /notification/{trigger}", a.saveActionNotification},
+		{"GET /settings/mail", a.mailSettings},
+		{"PUT /settings/mail", a.saveMailSettings},
 	}
 	out := make([]Route, 0, len(routes))
 	for _, rt := range routes {

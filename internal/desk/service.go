@@ -16,6 +16,7 @@ type Service struct {
 	logger *slog.Logger
 	blobs  *blob.Local
 	limits limitsCache
+	mail   MailOptions
 }
 
 // New returns the use cases over db, enqueuing background work on jobs.

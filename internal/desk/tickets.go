@@ -406,6 +406,9 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 		if err := tx.IndexTicket(ctx, t, cust.Name+" "+cust.Email); err != nil {
 			return err
 		}
+		if err := s.notifyAction(ctx, tx, set, t, e, sympoq.TrigNewRequest); err != nil {
+			return err
+		}
 		v = &TicketView{Ticket: t, CustomerUser: cust, ForCustomer: !a.IsAgent(), Settings: set}
 		return fill(ctx, tx, v, defs)
 	})
@@ -703,6 +706,9 @@ func (s *Service) act(ctx context.Context, a Actor, ref string, fn func(c *chang
 				if err := tx.AddEvent(ctx, e); err != nil {
 					return err
 				}
+			}
+			if err := c.notifyChange(); err != nil {
+				return err
 			}
 		}
 		out = c.result

@@ -174,7 +174,7 @@ func TestAccountIsolation(t *testing.T) {
 			t.Errorf("beta's agent key revoked or broken: %d %s", r.status, r.body)
 		}
 		r = s.call("GET", "beta", api+"/ticket/"+tkB.DisplayID+"?event_log=1", keyB, nil)
-		if r.status != 200 || strings.Count(string(r.body), `"action"`) != 3 || !strings.Contains(string(r.body), `"priority":2`) {
+		if r.status != 200 || strings.Count(string(r.body), `"action"`) != 4 || !strings.Contains(string(r.body), `"priority":2`) {
 			t.Errorf("beta's ticket after acme's attempts: %d %s", r.status, r.body)
 		}
 		set, err := s.db.Read().Settings(ctx, idB)
