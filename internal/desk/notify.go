@@ -450,5 +450,8 @@ func mailAddress(s string) (string, error) {
 		return "", fmt.Errorf("invalid address")
 	}
 	a.Address = strings.ToLower(a.Address)
+	if a.Name == "" {
+		return a.Address, nil
+	}
 	return a.String(), nil
 }
