@@ -220,8 +220,10 @@ func (nc *notifyCtx) template(name string) (*sympoq.EmailTemplate, error) {
 // resolve turns recipient entries into addresses, in order, dropping those
 // who get no email.
 func (s *Service) resolve(ctx context.Context, tx *store.Tx, nc *notifyCtx, list []sympoq.Recipient) ([]recipient, error) {
-	var users []*sympoq.User
-	var out []recipient
+	// Candidates in the order of the list: users, or bare addresses that
+	// belong to nobody in the account.
+	var cands []recipient
+	addUser := func(u *sympoq.User) { cands = append(cands, recipient{user: u}) }
 	queueUsers := func(managers bool) error {
 		var ids []int64
 		for _, p := range nc.queue.Permissions {
@@ -236,7 +238,7 @@ func (s *Service) resolve(ctx context.Context, tx *store.Tx, nc *notifyCtx, list
 		}
 		for _, id := range ids {
 			if u := m[id]; u != nil {
-				users = append(users, u)
+				addUser(u)
 			}
 		}
 		return nil
@@ -244,14 +246,14 @@ func (s *Service) resolve(ctx context.Context, tx *store.Tx, nc *notifyCtx, list
 	for _, r := range list {
 		switch r.Kind {
 		case sympoq.RcptCustomer:
-			users = append(users, nc.cust)
+			addUser(nc.cust)
 		case sympoq.RcptAssignee:
 			if nc.assignee != nil {
-				users = append(users, nc.assignee)
+				addUser(nc.assignee)
 			}
 		case sympoq.RcptAssigneeOrManagers:
 			if nc.assignee != nil {
-				users = append(users, nc.assignee)
+				addUser(nc.assignee)
 			} else if err := queueUsers(true); err != nil {
 				return nil, err
 			}
@@ -271,28 +273,36 @@ func (s *Service) resolve(ctx context.Context, tx *store.Tx, nc *notifyCtx, list
 				return nil, err
 			}
 			if u.IsAgent() {
-				users = append(users, u)
+				addUser(u)
 			}
 		case sympoq.RcptAddress:
 			addr := strings.ToLower(strings.TrimSpace(r.Address))
-			if code, _ := sympoq.ValidateEmail(addr); code != "" {
+			if code, _ := sympoq.ValidateEmail(addr); code != "" || addr == "" {
 				continue
 			}
 			// An address of one of the account's users follows that
 			// user's choices.
 			u, err := tx.UserByLogin(ctx, nc.t.AccountID, addr)
 			if err == nil && u.Email == addr {
-				users = append(users, u)
+				addUser(u)
 				continue
 			} else if err != nil && sympoq.ErrorCode(err) != sympoq.ENotFound {
 				return nil, err
 			}
-			out = append(out, recipient{addr: addr})
+			cands = append(cands, recipient{addr: addr})
 		}
 	}
-	for _, u := range users {
+	var out []recipient
+	for _, c := range cands {
+		u := c.user
 		switch {
-		case u == nil, !u.Active, !u.Notifications, u.Email == "":
+		case u == nil:
+			// A bare address may be anyone outside the desk: it hears
+			// of public events only.
+			if nc.ev.Visibility != sympoq.Internal {
+				out = append(out, c)
+			}
+		case !u.Active, !u.Notifications, u.Email == "":
 		case u.IsAgent() && u.ID == nc.ev.AppliedBy:
 			// Agents do not hear of their own actions.
 		case !u.IsAgent() && nc.ev.Visibility == sympoq.Internal:
@@ -300,11 +310,6 @@ func (s *Service) resolve(ctx context.Context, tx *store.Tx, nc *notifyCtx, list
 		default:
 			out = append(out, recipient{user: u, name: u.Name, addr: u.Email})
 		}
-	}
-	// An address without a user is no customer of this desk, but it may be
-	// outside the staff: it hears of public events only.
-	if nc.ev.Visibility == sympoq.Internal {
-		out = slices.DeleteFunc(out, func(r recipient) bool { return r.user == nil })
 	}
 	return out, nil
 }

@@ -107,4 +107,3 @@ func newToken() string {
 	_, _ = rand.Read(b[:]) // never fails
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
-
