@@ -142,6 +142,13 @@ func startDesk(t *testing.T, dsn string) *liveDesk {
 	})
 	d.base = base
 	d.admin = newClient(t, base, lifecycleAdminKey)
+	// This test follows the event log of the ticket actions; the Notified
+	// events of ticket action notifications have their own tests
+	// (internal/server/notify_test.go), so they are switched off here.
+	for _, trig := range []string{"new_request", "customer_reply", "agent_reply", "agent_assign"} {
+		_, err := d.admin.Do(ctx, http.MethodPut, "/notification/"+trig, map[string]any{"enabled": false}, nil)
+		fatalIf(t, err, "switch off notification "+trig)
+	}
 
 	me, err := d.admin.Profile(ctx)
 	fatalIf(t, err, "admin Profile")
