@@ -38,6 +38,9 @@ type RegistrationWorker struct {
 	AccountURL func(accountName string) string
 	From       netmail.Address
 	Logger     *slog.Logger // receives the skipped jobs; nil: no log
+	// SenderFor makes the sender of an account's own SMTP URL; nil:
+	// mail.NewSMTPSender. Accounts without one use Sender.
+	SenderFor func(smtpURL string) (Sender, error)
 }
 
 // Work sends the email, or skips it when the customer no longer needs one.
@@ -95,7 +98,11 @@ func (w *RegistrationWorker) Work(ctx context.Context, job *river.Job[desk.Regis
 		}
 		return nil
 	}
-	if err := w.Sender.Send(ctx, msg); err != nil {
+	sender, err := accountSender(ctx, w.DB, a.AccountID, w.Sender, w.SenderFor, w.Logger)
+	if err != nil {
+		return fmt.Errorf("registration email for user %d: account SMTP settings: %w", a.UserID, err)
+	}
+	if err := sender.Send(ctx, msg); err != nil {
 		return fmt.Errorf("registration email for user %d: send: %w", a.UserID, err)
 	}
 	return nil

@@ -128,17 +128,23 @@ func (w *SendEmailWorker) Work(ctx context.Context, job *river.Job[desk.SendEmai
 
 // senderOf is the account's own SMTP sender, or the deployment's.
 func (w *SendEmailWorker) senderOf(ctx context.Context, accountID int64) (Sender, error) {
-	ms, err := w.DB.Read().MailSettings(ctx, accountID)
+	return accountSender(ctx, w.DB, accountID, w.Sender, w.SenderFor, w.Logger)
+}
+
+// accountSender is the sender of the account's own SMTP URL (made by
+// newSender, or mail.NewSMTPSender), or deflt when it has none.
+func accountSender(ctx context.Context, db *store.DB, accountID int64, deflt Sender, newSender func(string) (Sender, error), logger *slog.Logger) (Sender, error) {
+	ms, err := db.Read().MailSettings(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
 	if ms.SMTPURL == "" {
-		return w.Sender, nil
+		return deflt, nil
 	}
-	if w.SenderFor != nil {
-		return w.SenderFor(ms.SMTPURL)
+	if newSender != nil {
+		return newSender(ms.SMTPURL)
 	}
-	return mail.NewSMTPSender(ms.SMTPURL, w.Logger)
+	return mail.NewSMTPSender(ms.SMTPURL, logger)
 }
 
 func toMessage(m *sympoq.OutboundMessage) mail.Message {

@@ -401,3 +401,118 @@ func TestNotificationDeliveryFailure(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountMailAndUserEmails: an account's own sender address and SMTP
+// server carry its notifications, registration and password-reset email
+// instead of the deployment's; changed templates are used; an automatic
+// process's reply is marked Auto-Submitted; a password-reset message loses
+// its body (a one-time link) once sent.
+func TestAccountMailAndUserEmails(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, deployment := newMailStack(t, db, mailtest.Options{}, 3)
+		own := mailtest.Start(t, mailtest.Options{})
+		p := cast(t, s, "acme")
+		sys := desk.System(p.accountID)
+		_, err := s.desk.SaveMailSettings(ctx, sys, desk.MailSettingsInput{From: desk.Some("Acme Support <support@acme.test>"),
+			SMTPURL: desk.Some(fmt.Sprintf("smtp://%s:%d?tls=none", own.Host, own.Port))})
+		must(t, err)
+		_, err = s.desk.SaveEmailTemplate(ctx, sys, sympoq.TplRegistration, desk.TemplateInput{Subject: desk.Some("Welcome to {{desk_title}}"),
+			Body: desk.Some("Hi {{recipient}}, start here: {{link}} (valid {{link_valid}})")})
+		must(t, err)
+
+		// A notification, sent by an automatic process.
+		v, err := s.desk.Submit(ctx, sys, desk.SubmitInput{Description: desk.Some("Automatic"), Queue: desk.Some(p.queue.ID),
+			Customer: desk.Some(desk.CustomerInput{ID: desk.Some(p.carol.ID)})})
+		must(t, err)
+		own.Wait(t, 1, 20*time.Second)
+		alice, err := s.desk.ActorOf(ctx, p.accountID, p.alice.ID)
+		must(t, err)
+		if _, err := s.desk.Reply(desk.Automatic(ctx), alice, v.DisplayID, desk.MessageInput{Message: desk.Some("Sent by a rule")}); err != nil {
+			t.Fatal(err)
+		}
+		// Registration and password reset.
+		if _, err := s.desk.CreateUser(ctx, sys, sympoq.KindCustomer, desk.UserInput{Name: desk.Some("Rita"), Email: desk.Some("rita@example.com"),
+			SendRegistration: desk.Some(true)}); err != nil {
+			t.Fatal(err)
+		}
+		link := "https://acme.example.test/app/reset?token=abc123"
+		must(t, db.Tx(ctx, func(tx *store.Tx) error { return s.desk.SendPasswordReset(ctx, tx, p.carol, link) }))
+
+		ms := own.Wait(t, 4, 20*time.Second)
+		if n := len(deployment.Messages()); n != 0 {
+			t.Errorf("the deployment's server got %d messages, want none: the account has its own", n)
+		}
+		bySubject := map[string]mailtest.Message{}
+		for _, m := range ms {
+			subj, err := decodeSubject(m.Header.Get("Subject"))
+			must(t, err)
+			bySubject[subj] = m
+			if from, err := m.Header.AddressList("From"); err != nil || from[0].Address != "support@acme.test" || from[0].Name != "Acme Support" {
+				t.Errorf("%q From = %v, %v; want the account's sender", subj, from, err)
+			}
+			if m.TLS {
+				t.Errorf("tls=none session used TLS")
+			}
+		}
+		// The acknowledgement and the reply share the subject; the reply is
+		// the one whose body carries the rule's message.
+		replies := 0
+		for _, m := range ms {
+			if m.Header.Get("Auto-Submitted") != "auto-generated" {
+				t.Errorf("%q Auto-Submitted = %q, want auto-generated (automatic process, or generated)", m.Header.Get("Subject"), m.Header.Get("Auto-Submitted"))
+			}
+			if strings.Contains(string(m.Raw), "Sent by a rule") {
+				replies++
+				if len(m.To) != 1 || m.To[0] != p.carol.Email {
+					t.Errorf("reply to %v", m.To)
+				}
+			}
+		}
+		if replies != 1 {
+			t.Errorf("%d agent replies arrived, want 1", replies)
+		}
+		reg, ok := bySubject["Welcome to SympoQ Help Desk"]
+		if !ok || !strings.Contains(string(reg.Raw), "/app/register?token=") || !strings.Contains(string(reg.Raw), "valid 7 days") {
+			t.Errorf("registration with the changed template missing or wrong among %v", keys(bySubject))
+		}
+		reset, ok := bySubject["Reset your password at SympoQ Help Desk"]
+		if !ok {
+			t.Fatalf("no password reset among %v", keys(bySubject))
+		}
+		if html := htmlPart(t, reset.Raw); !strings.Contains(html, `<a href="`+link+`">`+link+`</a>`) {
+			t.Errorf("reset HTML lacks the link:\n%s", html)
+		}
+		if len(reset.To) != 1 || reset.To[0] != p.carol.Email {
+			t.Errorf("reset to %v", reset.To)
+		}
+		// Once sent, the stored reset message keeps no link.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var found *sympoq.OutboundMessage
+			for id := int64(1); id < 20; id++ {
+				if m, err := db.Read().Outbound(ctx, p.accountID, id); err == nil && m.Template == sympoq.TplPasswordReset {
+					found = m
+				}
+			}
+			if found != nil && found.Status == sympoq.OutSent {
+				if found.Text != "" || found.HTML != "" {
+					t.Errorf("sent reset message still holds its body: %q", found.Text)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("reset message not recorded as sent: %+v", found)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
