@@ -145,7 +145,7 @@ func (s *Service) SaveActionNotification(ctx context.Context, a Actor, trigger s
 		}
 		if in.Template.Set {
 			n.Template = in.Template.Value("")
-			if !slices.Contains(TemplateNames, n.Template) || n.Template == sympoq.TplRegistration || n.Template == sympoq.TplPasswordReset {
+			if !slices.Contains(TemplateNames, n.Template) || userTemplate(n.Template) {
 				p.Add("template", sympoq.FieldInvalid, "must be the name of a ticket email template")
 			}
 		}
@@ -265,6 +265,9 @@ type TemplateInput struct {
 // SaveEmailTemplate changes template name; a broken or unknown placeholder
 // is a field error and nothing is stored.
 func (s *Service) SaveEmailTemplate(ctx context.Context, a Actor, name string, in TemplateInput) (*sympoq.EmailTemplate, error) {
+	if _, err := s.allow(ctx, s.db.Read(), a, sympoq.ActWriteSettings); err != nil {
+		return nil, err
+	}
 	cur, err := s.EmailTemplate(ctx, a, name)
 	if err != nil {
 		return nil, err
@@ -348,7 +351,7 @@ func (s *Service) PreviewEmailTemplate(ctx context.Context, a Actor, name string
 	}
 	base := s.accountURL(acct.Name)
 	values := sampleValues(set, base)
-	if ref := strings.TrimSpace(in.Ticket.Value("")); ref != "" && placeholdersOf(name)[0] == ticketPlaceholders[0] {
+	if ref := strings.TrimSpace(in.Ticket.Value("")); ref != "" && !userTemplate(name) {
 		tk, err := findTicket(ctx, tx, a.AccountID, ref)
 		var v *TicketView
 		if err == nil {

@@ -327,7 +327,18 @@ func (s *Service) notifyOne(ctx context.Context, tx *store.Tx, nc *notifyCtx, tp
 	}
 	out, err := renderTemplate(tpl, values)
 	if err != nil {
-		return err
+		// A stored text that no longer parses (saved by an older version)
+		// must not block the ticket action: the default text goes instead.
+		d, ok := DefaultTemplate(tpl.AccountID, tpl.Name)
+		if !ok {
+			return err
+		}
+		if s.logger != nil {
+			s.logger.WarnContext(ctx, "email template unusable, default sent", "account_id", tpl.AccountID, "template", tpl.Name, "err", err)
+		}
+		if out, err = renderTemplate(d, values); err != nil {
+			return err
+		}
 	}
 	headers := map[string]string{"X-SympoQ-Ticket": nc.t.DisplayID}
 	if n := len(nc.prior); n > 0 {

@@ -166,6 +166,24 @@ func TestNotifyAllRecipients(t *testing.T) {
 				t.Errorf("%s was notified", skipped)
 			}
 		}
+		// A stored text that no longer parses does not block the action:
+		// the default goes instead.
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			return tx.SaveEmailTemplate(ctx, &sympoq.EmailTemplate{AccountID: c.Account.ID, Name: sympoq.TplReopened, Subject: "{{gone}}", Body: "{{gone}}"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got := send(sympoq.Public, sympoq.NotifySpec{Recipients: []sympoq.Recipient{{Kind: sympoq.RcptCustomer}}, Template: sympoq.TplReopened}); !slices.Equal(got, []string{"REOPENED cleo@example.com"}) {
+			t.Errorf("broken stored template: sent %v", got)
+		}
+		outs, err := db.Read().OutboundMessages(ctx, c.Account.ID, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := outs[len(outs)-1]; last.Subject != "["+v.DisplayID+"] x" || strings.Contains(last.Text, "{{") {
+			t.Errorf("broken stored template rendered %q / %q, want the default", last.Subject, last.Text)
+		}
+
 		// An unknown template is an error: the caller's transaction fails
 		// rather than dropping the notification.
 		err = db.Tx(ctx, func(tx *store.Tx) error {

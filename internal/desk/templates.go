@@ -38,9 +38,15 @@ var (
 var TemplateNames = []string{sympoq.TplNewRequest, sympoq.TplAssignment, sympoq.TplAgentReply, sympoq.TplCustomerReply,
 	sympoq.TplClosed, sympoq.TplReopened, sympoq.TplDeadline, sympoq.TplRegistration, sympoq.TplPasswordReset}
 
+// userTemplate reports whether template name is about a user, not a
+// ticket.
+func userTemplate(name string) bool {
+	return name == sympoq.TplRegistration || name == sympoq.TplPasswordReset
+}
+
 // placeholdersOf returns the placeholders template name may use.
 func placeholdersOf(name string) []string {
-	if name == sympoq.TplRegistration || name == sympoq.TplPasswordReset {
+	if userTemplate(name) {
 		return userPlaceholders
 	}
 	return ticketPlaceholders

@@ -171,7 +171,8 @@ func NewSMTPSender(rawURL string, logger *slog.Logger) (*SMTPSender, error) {
 	return &SMTPSender{Config: c, Logger: logger}, nil
 }
 
-// Send delivers m. A 5xx refusal comes back as a *PermanentError. It logs
+// Send delivers m. A 5xx refusal of the recipient or the message comes back
+// as a *PermanentError. It logs
 // the recipient and subject, never the body or the password.
 func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	if err := m.check(); err != nil {
@@ -186,8 +187,12 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 		return err
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		// Only a refusal of this recipient or this message is permanent; a
+		// refused login or sender is the deployment's configuration, which
+		// may be fixed while the retries run.
 		var se *gomail.SendError
-		if errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 {
+		if errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 &&
+			(se.Reason == gomail.ErrSMTPRcptTo || se.Reason == gomail.ErrSMTPData || se.Reason == gomail.ErrSMTPDataClose) {
 			return &PermanentError{fmt.Errorf("smtp %s: %w", s.Config.Host, err)}
 		}
 		return fmt.Errorf("smtp %s: %w", s.Config.Host, err)

@@ -163,7 +163,9 @@ func TestSMTPSenderRefusesWithoutTLS(t *testing.T) {
 	}
 }
 
-// TestSMTPSenderErrorClasses: 5xx refusals are permanent, 4xx temporary.
+// TestSMTPSenderErrorClasses: 5xx refusals of a recipient are permanent,
+// 4xx temporary, and a refused login is temporary (the configuration may be
+// fixed while the retries run).
 func TestSMTPSenderErrorClasses(t *testing.T) {
 	for _, c := range []struct {
 		code      int
@@ -180,5 +182,21 @@ func TestSMTPSenderErrorClasses(t *testing.T) {
 		if err == nil || mail.IsPermanent(err) != c.permanent {
 			t.Errorf("reply %d: err = %v, permanent = %v; want permanent %v", c.code, err, mail.IsPermanent(err), c.permanent)
 		}
+	}
+}
+
+func TestSMTPSenderAuthRefusedIsTemporary(t *testing.T) {
+	serverTLS, pool := mailtest.Certificate(t)
+	srv := mailtest.Start(t, mailtest.Options{TLS: serverTLS, Users: map[string]string{"desk": "right"}})
+	c, err := mail.ParseSMTPURL(fmt.Sprintf("smtp://desk:wrong@%s:%d", srv.Host, srv.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = (&mail.SMTPSender{Config: c, TLSConfig: &tls.Config{RootCAs: pool}, Timeout: 5 * time.Second}).Send(context.Background(), testMessage())
+	if err == nil || mail.IsPermanent(err) || strings.Contains(err.Error(), "wrong") {
+		t.Errorf("wrong password: err = %v, want a temporary failure that does not show the password", err)
+	}
+	if len(srv.Messages()) != 0 {
+		t.Errorf("message accepted without login")
 	}
 }
