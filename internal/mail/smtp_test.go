@@ -200,3 +200,27 @@ func TestSMTPSenderAuthRefusedIsTemporary(t *testing.T) {
 		t.Errorf("message accepted without login")
 	}
 }
+
+// TestSMTPSenderImplicitTLS: smtps:// speaks TLS from the first byte.
+func TestSMTPSenderImplicitTLS(t *testing.T) {
+	serverTLS, pool := mailtest.Certificate(t)
+	srv := mailtest.Start(t, mailtest.Options{TLS: serverTLS, Implicit: true, Users: map[string]string{"desk": "s3cret"}})
+	c, err := mail.ParseSMTPURL(fmt.Sprintf("smtps://desk:s3cret@%s:%d", srv.Host, srv.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&mail.SMTPSender{Config: c, TLSConfig: &tls.Config{RootCAs: pool}, Timeout: 5 * time.Second}).Send(context.Background(), testMessage()); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if m := srv.Wait(t, 1, 5*time.Second)[0]; m.User != "desk" || m.Header.Get("Message-Id") != "<abc123@acme.test>" {
+		t.Errorf("got %+v", m.Header)
+	}
+	// A client that does not trust the certificate sends nothing.
+	err = (&mail.SMTPSender{Config: c, Timeout: 5 * time.Second}).Send(context.Background(), testMessage())
+	if err == nil || mail.IsPermanent(err) {
+		t.Errorf("untrusted certificate: err = %v, want a temporary failure", err)
+	}
+	if n := len(srv.Messages()); n != 1 {
+		t.Errorf("%d messages, want 1", n)
+	}
+}

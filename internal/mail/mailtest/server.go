@@ -38,6 +38,9 @@ type Message struct {
 type Options struct {
 	// TLS offers STARTTLS with this configuration (see Certificate).
 	TLS *tls.Config
+	// Implicit makes the connection TLS from the first byte (SMTPS)
+	// instead of offering STARTTLS; it needs TLS.
+	Implicit bool
 	// Users enables AUTH PLAIN with these user names and passwords, and
 	// then requires it.
 	Users map[string]string
@@ -68,16 +71,21 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	s := &Server{opts: opts, notify: make(chan struct{}, 1)}
 	addr := ln.Addr().(*net.TCPAddr)
+	if opts.Implicit {
+		ln = tls.NewListener(ln, opts.TLS)
+	}
 	s.Host, s.Port = addr.IP.String(), addr.Port
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{s: s, conn: c}, nil
 	}))
 	s.srv.Domain = "mailtest.local"
-	s.srv.TLSConfig = opts.TLS
+	if !opts.Implicit {
+		s.srv.TLSConfig = opts.TLS
+	}
 	s.srv.ReadTimeout, s.srv.WriteTimeout = 10*time.Second, 10*time.Second
 	s.srv.MaxMessageBytes = 10 << 20
 	// Auth is offered only after STARTTLS when TLS is configured.
-	s.srv.AllowInsecureAuth = opts.TLS == nil
+	s.srv.AllowInsecureAuth = opts.TLS == nil || opts.Implicit
 	go func() { _ = s.srv.Serve(ln) }()
 	t.Cleanup(func() { _ = s.srv.Close() })
 	return s
@@ -170,6 +178,7 @@ func (ss *session) Data(r io.Reader) error {
 		return &smtp.SMTPError{Code: 554, Message: "unparsable message: " + err.Error()}
 	}
 	_, isTLS := ss.conn.TLSConnectionState()
+	isTLS = isTLS || ss.s.opts.Implicit
 	m := Message{From: ss.from, To: ss.to, Raw: raw, Header: msg.Header, TLS: isTLS, User: ss.user}
 	ss.s.mu.Lock()
 	ss.s.messages = append(ss.s.messages, m)
