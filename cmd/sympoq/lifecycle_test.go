@@ -146,8 +146,11 @@ func startDesk(t *testing.T, dsn string) *liveDesk {
 	// events of ticket action notifications have their own tests
 	// (internal/server/notify_test.go), so they are switched off here.
 	for _, trig := range []string{"new_request", "customer_reply", "agent_reply", "agent_assign"} {
-		_, err := d.admin.Do(ctx, http.MethodPut, "/notification/"+trig, map[string]any{"enabled": false}, nil)
+		n, err := d.admin.UpdateActionNotification(ctx, trig, client.ActionNotificationInput{Enabled: client.Some(false)})
 		fatalIf(t, err, "switch off notification "+trig)
+		if n.Enabled || n.Default {
+			t.Fatalf("notification %s after switching it off: %+v", trig, n)
+		}
 	}
 
 	me, err := d.admin.Profile(ctx)
