@@ -177,7 +177,8 @@ func TestKillDuringSubmissions(t *testing.T) {
 					t.Errorf("acknowledged ticket %s: GET = %d after the restart", a.id, st)
 					continue
 				}
-				if tk.Description != a.desc || len(tk.Tags) != 1 || len(tk.EventLog) != 1 || tk.EventLog[0].Action != "Submitted" {
+				// Submitted, and Notified for the acknowledgement to the customer.
+				if tk.Description != a.desc || len(tk.Tags) != 1 || len(tk.EventLog) != 2 || tk.EventLog[1].Action != "Submitted" || tk.EventLog[0].Action != "Notified" {
 					t.Errorf("ticket %s is not complete: %+v", a.id, tk)
 				}
 			}

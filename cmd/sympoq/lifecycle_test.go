@@ -142,6 +142,16 @@ func startDesk(t *testing.T, dsn string) *liveDesk {
 	})
 	d.base = base
 	d.admin = newClient(t, base, lifecycleAdminKey)
+	// This test follows the event log of the ticket actions; the Notified
+	// events of ticket action notifications have their own tests
+	// (internal/server/notify_test.go), so they are switched off here.
+	for _, trig := range []string{"new_request", "customer_reply", "agent_reply", "agent_assign"} {
+		n, err := d.admin.UpdateActionNotification(ctx, trig, client.ActionNotificationInput{Enabled: client.Some(false)})
+		fatalIf(t, err, "switch off notification "+trig)
+		if n.Enabled || n.Default {
+			t.Fatalf("notification %s after switching it off: %+v", trig, n)
+		}
+	}
 
 	me, err := d.admin.Profile(ctx)
 	fatalIf(t, err, "admin Profile")

@@ -94,8 +94,17 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 		db.Close()
 		return nil, err
 	}
-	// Until outbound SMTP exists, mail is written to the outbox directory.
-	sender := mail.DirSender{Dir: filepath.Join(cfg.DataDir, "outbox"), Logger: logger}
+	// Outbound mail goes to --smtp-url, else into the outbox directory.
+	var sender jobs.Sender = mail.DirSender{Dir: filepath.Join(cfg.DataDir, "outbox"), Logger: logger}
+	if cfg.SMTPURL != "" {
+		sc, err := cfg.SMTP()
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("--smtp-url: %w", err)
+		}
+		sender = &mail.SMTPSender{Config: sc, Logger: logger}
+	}
+	jobs.Register(runner, &jobs.SendEmailWorker{DB: db, Sender: sender, Logger: logger})
 	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: sender, AccountURL: cfg.AccountURL, From: *from, Logger: logger})
 	jobs.Register(runner, &jobs.PurgeWorker{DB: db, Logger: logger})
 	runner.Every(time.Hour, desk.PurgeTrash{})
@@ -108,7 +117,8 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 	}
 	jobs.Register(runner, &jobs.BlobCleanWorker{DB: db, Blobs: blobs, Logger: logger})
 	runner.Every(time.Hour, desk.CleanBlobs{})
-	d := desk.New(db, runner, logger, desk.WithBlobs(blobs))
+	d := desk.New(db, runner, logger, desk.WithBlobs(blobs),
+		desk.WithMail(desk.MailOptions{From: *from, AccountURL: cfg.AccountURL}))
 	jobs.RegisterMail(runner, d, logger)
 	return &app{cfg: cfg, logger: logger, db: db, jobs: runner, desk: d}, nil
 }

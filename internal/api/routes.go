@@ -120,6 +120,16 @@ func (a *API) Routes() []Route {
 		{"PUT /kb/article/{id}", kbArticleItem.saveHandler(a, false)},
 		{"DELETE /kb/article/{id}", kbArticleItem.deleteHandler(a)},
 		{"GET /ticket/{id}/suggestions", a.suggestions},
+		// Email templates, ticket action notifications, mail settings.
+		{"GET /templates", a.templates},
+		{"GET /template/{name}", a.template},
+		{"PUT /template/{name}", a.saveTemplate},
+		{"POST /template/{name}/reset", a.resetTemplate},
+		{"POST /template/{name}/preview", a.previewTemplate},
+		{"GET /notifications", a.actionNotifications},
+		{"PUT /notification/{trigger}", a.saveActionNotification},
+		{"GET /settings/mail", a.mailSettings},
+		{"PUT /settings/mail", a.saveMailSettings},
 	}
 	// Inbound mail administration (mail.go).
 	routes = append(routes, a.mailRoutes()...)

@@ -6,6 +6,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	smtpmail "github.com/sympoq/sympoq/internal/mail"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -26,6 +27,7 @@ type Config struct {
 	SMTPDomain      string
 	PublicURL       string
 	MailFrom        string
+	SMTPURL         string // holds a password: never logged
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
@@ -33,6 +35,7 @@ type Config struct {
 	// Only from the environment, never flags: secrets do not belong in argv.
 	AdminPassword string
 	AdminAPIKey   string
+	SMTPPassword  string // replaces the password of --smtp-url
 }
 
 // Register defines the flags on fs with defaults taken from getenv.
@@ -55,6 +58,7 @@ func Register(fs *flag.FlagSet, getenv func(string) string) *Config {
 	fs.StringVar(&c.SMTPKey, "smtp-key", env("SMTP_KEY", ""), "PEM private key for STARTTLS on the SMTP receiver (SYMPOQ_SMTP_KEY)")
 	fs.StringVar(&c.SMTPDomain, "smtp-domain", env("SMTP_DOMAIN", ""), "host name the SMTP receiver greets with; empty: the base domain or localhost (SYMPOQ_SMTP_DOMAIN)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "URL users reach the server at, for links in email (SYMPOQ_PUBLIC_URL)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", env("SMTP_URL", ""), "outbound SMTP server, smtp://user:pass@host:587?tls=starttls; empty: write mail to the outbox directory (SYMPOQ_SMTP_URL; SYMPOQ_SMTP_PASSWORD sets the password)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", "SympoQ <sympoq@localhost>"), "sender of outgoing email (SYMPOQ_MAIL_FROM)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (SYMPOQ_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", ""), "text or json; empty: text on a terminal, json otherwise (SYMPOQ_LOG_FORMAT)")
@@ -63,6 +67,7 @@ func Register(fs *flag.FlagSet, getenv func(string) string) *Config {
 		timeout = 30 * time.Second
 	}
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", timeout, "how long shutdown waits for requests and jobs (SYMPOQ_SHUTDOWN_TIMEOUT)")
+	c.SMTPPassword = getenv("SYMPOQ_SMTP_PASSWORD")
 	c.AdminPassword = getenv("SYMPOQ_ADMIN_PASSWORD")
 	c.AdminAPIKey = getenv("SYMPOQ_ADMIN_API_KEY")
 	return c
@@ -87,6 +92,12 @@ func (c *Config) Validate() error {
 	}
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
 		errs = append(errs, fmt.Sprintf("--mail-from %q: %v", c.MailFrom, err))
+	}
+	if c.SMTPURL != "" {
+		// The error never quotes the URL: it may hold a password.
+		if _, err := c.SMTP(); err != nil {
+			errs = append(errs, fmt.Sprintf("--smtp-url: %v", err))
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -145,4 +156,17 @@ func localAddr(addr string) string {
 		return "localhost" + addr
 	}
 	return addr
+}
+
+// SMTP is the outbound SMTP server of --smtp-url, with the password of
+// SYMPOQ_SMTP_PASSWORD when that is set.
+func (c *Config) SMTP() (smtpmail.SMTPConfig, error) {
+	sc, err := smtpmail.ParseSMTPURL(c.SMTPURL)
+	if err != nil {
+		return sc, err
+	}
+	if c.SMTPPassword != "" {
+		sc.Password = c.SMTPPassword
+	}
+	return sc, nil
 }

@@ -98,6 +98,9 @@ func (c *change) customerReply(msg string) error {
 	if err := c.tx.IndexTicket(c.ctx, nt, c.cust.Name+" "+c.cust.Email); err != nil {
 		return err
 	}
+	if err := c.s.notifyAction(c.ctx, c.tx, c.set, nt, e, sympoq.TrigNewRequest); err != nil {
+		return err
+	}
 	v, err := c.s.viewOf(c.ctx, c.tx, c.a, c.set, nt, c.cust)
 	c.result = v
 	return err

@@ -19,6 +19,7 @@ type Service struct {
 	// kbViews holds article views until they are written (kb.go).
 	kbViews viewCounter
 	inbound mailState // inbound mail (inbound.go)
+	mail    MailOptions
 }
 
 // New returns the use cases over db, enqueuing background work on jobs.

@@ -407,7 +407,12 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 		if err := tx.IndexTicket(ctx, t, cust.Name+" "+cust.Email); err != nil {
 			return err
 		}
+		// The inbound message (if any) is recorded first, so the
+		// acknowledgement threads under it.
 		if err := runInbound(ctx, tx, t.ID, []*sympoq.Event{e}); err != nil {
+			return err
+		}
+		if err := s.notifyAction(ctx, tx, set, t, e, sympoq.TrigNewRequest); err != nil {
 			return err
 		}
 		v = &TicketView{Ticket: t, CustomerUser: cust, ForCustomer: !a.IsAgent(), Settings: set}
@@ -715,6 +720,11 @@ func (s *Service) act(ctx context.Context, a Actor, ref string, fn func(c *chang
 		}
 		if err := runInbound(ctx, tx, target, c.events); err != nil {
 			return err
+		}
+		if len(c.events) > 0 {
+			if err := c.notifyChange(); err != nil {
+				return err
+			}
 		}
 		out = c.result
 		if out == nil {

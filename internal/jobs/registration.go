@@ -1,13 +1,10 @@
 package jobs
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"html/template"
 	"log/slog"
 	netmail "net/mail"
 	"strings"
@@ -41,6 +38,9 @@ type RegistrationWorker struct {
 	AccountURL func(accountName string) string
 	From       netmail.Address
 	Logger     *slog.Logger // receives the skipped jobs; nil: no log
+	// SenderFor makes the sender of an account's own SMTP URL; nil:
+	// mail.NewSMTPSender. Accounts without one use Sender.
+	SenderFor func(smtpURL string) (Sender, error)
 }
 
 // Work sends the email, or skips it when the customer no longer needs one.
@@ -76,17 +76,18 @@ func (w *RegistrationWorker) Work(ctx context.Context, job *river.Job[desk.Regis
 		if skip != "" {
 			return nil
 		}
-		s, err := tx.Settings(ctx, a.AccountID)
-		if err != nil {
-			return err
-		}
 		token := newToken()
 		if err := tx.CreateUserToken(ctx, a.AccountID, u.ID, store.TokenRegistration, desk.HashKey(token), registrationTTL); err != nil {
 			return fmt.Errorf("create token: %w", err)
 		}
 		link := strings.TrimSuffix(w.AccountURL(acct.Name), "/") + "/app/register?token=" + token
-		msg, err = registrationMessage(w.From, netmail.Address{Name: u.Name, Address: u.Email}, s.General.Title, link)
-		return err
+		out, from, err := desk.RenderUserEmail(ctx, tx, w.From, u, sympoq.TplRegistration, link, registrationTTL)
+		if err != nil {
+			return err
+		}
+		msg = mail.Message{From: from, To: netmail.Address{Name: u.Name, Address: u.Email}, Subject: out.Subject,
+			Text: out.Text, HTML: out.HTML, Headers: map[string]string{"Auto-Submitted": "auto-generated"}}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("registration email for user %d: %w", a.UserID, err)
@@ -97,7 +98,11 @@ func (w *RegistrationWorker) Work(ctx context.Context, job *river.Job[desk.Regis
 		}
 		return nil
 	}
-	if err := w.Sender.Send(ctx, msg); err != nil {
+	sender, err := accountSender(ctx, w.DB, a.AccountID, w.Sender, w.SenderFor, w.Logger)
+	if err != nil {
+		return fmt.Errorf("registration email for user %d: account SMTP settings: %w", a.UserID, err)
+	}
+	if err := sender.Send(ctx, msg); err != nil {
 		return fmt.Errorf("registration email for user %d: send: %w", a.UserID, err)
 	}
 	return nil
@@ -108,43 +113,4 @@ func newToken() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:]) // never fails
 	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-var registrationHTML = template.Must(template.New("registration").Parse(`<!DOCTYPE html>
-<html><body>
-<p>Hello {{.Name}},</p>
-<p>please complete your registration at {{.Title}} by choosing a password:</p>
-<p><a href="{{.Link}}">Complete your registration</a></p>
-<p>The link works once, for {{.Days}} days. If you did not expect this email, ignore it.</p>
-</body></html>
-`))
-
-const registrationText = `Hello %s,
-
-please complete your registration at %s by choosing a password:
-
-%s
-
-The link works once, for %d days. If you did not expect this email, ignore it.
-`
-
-func registrationMessage(from, to netmail.Address, title, link string) (mail.Message, error) {
-	days := int(registrationTTL / (24 * time.Hour))
-	name := cmp.Or(to.Name, to.Address)
-	var html bytes.Buffer
-	err := registrationHTML.Execute(&html, struct {
-		Name, Title, Link string
-		Days              int
-	}{name, title, link, days})
-	if err != nil {
-		return mail.Message{}, fmt.Errorf("render email: %w", err)
-	}
-	return mail.Message{
-		From:    from,
-		To:      to,
-		Subject: "Complete your registration at " + title,
-		Text:    fmt.Sprintf(registrationText, name, title, link, days),
-		HTML:    html.String(),
-		Headers: map[string]string{"Auto-Submitted": "auto-generated"},
-	}, nil
 }

@@ -62,6 +62,16 @@ func TestAccountIsolation(t *testing.T) {
 		cfB, err := s.desk.SaveCustomField(ctx, sys, 0, desk.CustomFieldInput{Label: desk.Some(marker + " Browser"), Key: desk.Some("browser")})
 		must(t, err)
 
+		// B's own email template, notification and mail settings.
+		_, err = s.desk.SaveEmailTemplate(ctx, sys, sympoq.TplNewRequest, desk.TemplateInput{Subject: desk.Some(marker + " {{ticket_id}}")})
+		must(t, err)
+		_, err = s.desk.SaveActionNotification(ctx, sys, string(sympoq.TrigAgentClose), desk.ActionNotificationInput{Enabled: desk.Some(true),
+			Recipients: desk.Some([]desk.RecipientInput{{Kind: desk.Some(sympoq.RcptAddress), Address: desk.Some(marker + ".cc@beta.test")}})})
+		must(t, err)
+		_, err = s.desk.SaveMailSettings(ctx, sys, desk.MailSettingsInput{From: desk.Some(marker + "@beta.test"),
+			SMTPURL: desk.Some("smtp://" + marker + ":secret@mail.beta.test:587")})
+		must(t, err)
+
 		kbCatB, err := s.desk.SaveKBCategory(ctx, sys, 0, desk.KBCategoryInput{Title: desk.Some(marker + " Category"),
 			Access: desk.Some(sympoq.KBPublic)})
 		must(t, err)
@@ -89,43 +99,48 @@ func TestAccountIsolation(t *testing.T) {
 			"group": gB.ID, "tag": tagB.ID, "apikey": keyOfB.ID, "ticket": tkB.ID}
 		// Bodies that try to reach B through references.
 		bodies := map[string]any{
-			"POST /agent":                  map[string]any{"name": "Spy", "email": "spy@acme.test", "permissions": []map[string]any{{"queue": qB.ID, "role": "Agent"}}},
-			"PUT /agent/{id}":              map[string]any{"name": "Hijacked"},
-			"POST /customer":               map[string]any{"name": "Spy", "group": gB.ID},
-			"PUT /customer/{id}":           map[string]any{"name": "Hijacked"},
-			"POST /queue":                  map[string]any{"name": "Spy queue", "permissions": []map[string]any{{"agent": agB.ID, "role": "Agent"}}},
-			"PUT /queue/{id}":              map[string]any{"name": "Hijacked"},
-			"POST /topic":                  map[string]any{"name": "Spy topic", "queue": qB.ID},
-			"PUT /topic/{id}":              map[string]any{"name": "Hijacked"},
-			"POST /group":                  map[string]any{"name": marker + " Group"}, // B's name is free in A
-			"PUT /group/{id}":              map[string]any{"name": "Hijacked"},
-			"POST /tag":                    map[string]any{"name": marker + " Tag"},
-			"PUT /tag/{id}":                map[string]any{"name": "Hijacked"},
-			"PUT /settings":                map[string]any{"general": map[string]any{"default_queue": qB.ID}},
-			"PUT /profile":                 map[string]any{"name": "Administrator"},
-			"POST /profile/apikeys":        map[string]any{"name": "probe"},
-			"POST /request":                map[string]any{"description": "probe", "customer": map[string]any{"id": cuB.ID}},
-			"POST /ticket":                 map[string]any{"description": "probe", "customer": map[string]any{"id": cuB.ID}, "queue": qB.ID},
-			"PUT /ticket/{id}":             map[string]any{"priority": 4},
-			"POST /ticket/{id}/restore":    map[string]any{},
-			"POST /ticket/{id}/reply":      map[string]any{"message": "probe"},
-			"POST /ticket/{id}/note":       map[string]any{"message": "probe"},
-			"POST /ticket/{id}/call":       map[string]any{"direction": "in", "minutes": 1, "summary": "probe"},
-			"POST /ticket/{id}/assign":     map[string]any{"agent": nil},
-			"POST /ticket/{id}/close":      map[string]any{"solution": "probe"},
-			"POST /ticket/{id}/reopen":     map[string]any{},
-			"POST /ticket/{id}/rating":     map[string]any{"event": 1, "rating": 5},
-			"POST /ticket/{id}/merge":      map[string]any{"into": "1"},
-			"POST /ticket/{id}/unmerge":    map[string]any{},
-			"POST /ticket/{id}/attachment": upload{name: "probe.txt", data: []byte("probe")},
-			"POST /canned_reply":           map[string]any{"name": "Probe", "body": "probe", "queue": qB.ID},
-			"PUT /canned_reply/{id}":       map[string]any{"name": "Hijacked"},
-			"POST /custom_field":           map[string]any{"label": "Probe", "topics": []int64{tB.ID}},
-			"PUT /custom_field/{id}":       map[string]any{"label": "Hijacked"},
-			"POST /kb/category":            map[string]any{"title": "Spy", "access": "customer", "groups": []int64{gB.ID}},
-			"PUT /kb/category/{id}":        map[string]any{"title": "Hijacked"},
-			"POST /kb/article":             map[string]any{"category": kbCatB.ID, "title": "Spy", "body": "probe"},
-			"PUT /kb/article/{id}":         map[string]any{"title": "Hijacked"},
+			"POST /agent":                   map[string]any{"name": "Spy", "email": "spy@acme.test", "permissions": []map[string]any{{"queue": qB.ID, "role": "Agent"}}},
+			"PUT /agent/{id}":               map[string]any{"name": "Hijacked"},
+			"POST /customer":                map[string]any{"name": "Spy", "group": gB.ID},
+			"PUT /customer/{id}":            map[string]any{"name": "Hijacked"},
+			"POST /queue":                   map[string]any{"name": "Spy queue", "permissions": []map[string]any{{"agent": agB.ID, "role": "Agent"}}},
+			"PUT /queue/{id}":               map[string]any{"name": "Hijacked"},
+			"POST /topic":                   map[string]any{"name": "Spy topic", "queue": qB.ID},
+			"PUT /topic/{id}":               map[string]any{"name": "Hijacked"},
+			"POST /group":                   map[string]any{"name": marker + " Group"}, // B's name is free in A
+			"PUT /group/{id}":               map[string]any{"name": "Hijacked"},
+			"POST /tag":                     map[string]any{"name": marker + " Tag"},
+			"PUT /tag/{id}":                 map[string]any{"name": "Hijacked"},
+			"PUT /settings":                 map[string]any{"general": map[string]any{"default_queue": qB.ID}},
+			"PUT /profile":                  map[string]any{"name": "Administrator"},
+			"POST /profile/apikeys":         map[string]any{"name": "probe"},
+			"POST /request":                 map[string]any{"description": "probe", "customer": map[string]any{"id": cuB.ID}},
+			"POST /ticket":                  map[string]any{"description": "probe", "customer": map[string]any{"id": cuB.ID}, "queue": qB.ID},
+			"PUT /ticket/{id}":              map[string]any{"priority": 4},
+			"POST /ticket/{id}/restore":     map[string]any{},
+			"POST /ticket/{id}/reply":       map[string]any{"message": "probe"},
+			"POST /ticket/{id}/note":        map[string]any{"message": "probe"},
+			"POST /ticket/{id}/call":        map[string]any{"direction": "in", "minutes": 1, "summary": "probe"},
+			"POST /ticket/{id}/assign":      map[string]any{"agent": nil},
+			"POST /ticket/{id}/close":       map[string]any{"solution": "probe"},
+			"POST /ticket/{id}/reopen":      map[string]any{},
+			"POST /ticket/{id}/rating":      map[string]any{"event": 1, "rating": 5},
+			"POST /ticket/{id}/merge":       map[string]any{"into": "1"},
+			"POST /ticket/{id}/unmerge":     map[string]any{},
+			"POST /ticket/{id}/attachment":  upload{name: "probe.txt", data: []byte("probe")},
+			"POST /canned_reply":            map[string]any{"name": "Probe", "body": "probe", "queue": qB.ID},
+			"PUT /canned_reply/{id}":        map[string]any{"name": "Hijacked"},
+			"POST /custom_field":            map[string]any{"label": "Probe", "topics": []int64{tB.ID}},
+			"PUT /custom_field/{id}":        map[string]any{"label": "Hijacked"},
+			"POST /kb/category":             map[string]any{"title": "Spy", "access": "customer", "groups": []int64{gB.ID}},
+			"PUT /kb/category/{id}":         map[string]any{"title": "Hijacked"},
+			"POST /kb/article":              map[string]any{"category": kbCatB.ID, "title": "Spy", "body": "probe"},
+			"PUT /kb/article/{id}":          map[string]any{"title": "Hijacked"},
+			"PUT /template/{name}":          map[string]any{"subject": "Probe {{ticket_id}}"},
+			"POST /template/{name}/reset":   map[string]any{},
+			"POST /template/{name}/preview": map[string]any{"ticket": tkB.DisplayID},
+			"PUT /notification/{trigger}":   map[string]any{"recipients": []map[string]any{{"kind": "agent", "user": agB.ID}}},
+			"PUT /settings/mail":            map[string]any{"from": "probe@acme.test"},
 		}
 		// Status A must get on each route; anything with B's id is 404.
 		want := map[string]int{
@@ -133,6 +148,7 @@ func TestAccountIsolation(t *testing.T) {
 			"POST /group": 201, "POST /tag": 201, "PUT /profile": 200, "POST /profile/apikeys": 201,
 			"POST /request": 400, "POST /ticket": 400, "POST /canned_reply": 400, "POST /custom_field": 400,
 			"POST /kb/category": 400, "POST /kb/article": 400,
+			"POST /template/{name}/preview": 400, "PUT /notification/{trigger}": 400,
 		}
 
 		// Inbound mail administration.
@@ -177,6 +193,10 @@ func TestAccountIsolation(t *testing.T) {
 					}
 				}
 				url = strings.Replace(url, "{permissions}", "1", 1)
+				// Templates and notifications have the same names in every
+				// account: A reaches its own, never B's.
+				url = strings.Replace(url, "{name}", sympoq.TplNewRequest, 1)
+				url = strings.Replace(url, "{trigger}", string(sympoq.TrigAgentClose), 1)
 				url = strings.Replace(url, "{n}", fmt.Sprint(attB.ID), 1)
 				var body any
 				if method == "POST" || method == "PUT" {
@@ -215,8 +235,14 @@ func TestAccountIsolation(t *testing.T) {
 			t.Errorf("beta's agent key revoked or broken: %d %s", r.status, r.body)
 		}
 		r = s.call("GET", "beta", api+"/ticket/"+tkB.DisplayID+"?event_log=1", keyB, nil)
-		if r.status != 200 || strings.Count(string(r.body), `"action"`) != 3 || !strings.Contains(string(r.body), `"priority":2`) {
+		if r.status != 200 || strings.Count(string(r.body), `"action"`) != 4 || !strings.Contains(string(r.body), `"priority":2`) {
 			t.Errorf("beta's ticket after acme's attempts: %d %s", r.status, r.body)
+		}
+		if tpl, err := s.desk.EmailTemplate(ctx, sys, sympoq.TplNewRequest); err != nil || !strings.Contains(tpl.Subject, marker) {
+			t.Errorf("beta's template after acme's attempts: %+v, %v", tpl, err)
+		}
+		if ms, err := s.db.Read().MailSettings(ctx, idB); err != nil || ms.From != marker+"@beta.test" || !strings.Contains(ms.SMTPURL, ":secret@") {
+			t.Errorf("beta's mail settings after acme's attempts: %+v, %v", ms, err)
 		}
 		r = s.call("GET", "beta", api+"/kb/article/"+fmt.Sprint(kbArtB.ID), keyB, nil)
 		if r.status != 200 || !strings.Contains(string(r.body), marker+" Article") {

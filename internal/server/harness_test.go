@@ -45,6 +45,7 @@ func newStack(t *testing.T, db *store.DB, baseDomain string) *stack {
 	// not worked unless a test starts the runner.
 	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()},
 		AccountURL: func(string) string { return "http://localhost" }})
+	jobs.Register(runner, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}})
 	blobs, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

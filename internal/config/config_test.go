@@ -1,0 +1,47 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+func load(t *testing.T, env map[string]string, args ...string) (*Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c := Register(fs, func(k string) string { return env[k] })
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return c, c.Validate()
+}
+
+func TestSMTPURL(t *testing.T) {
+	c, err := load(t, map[string]string{"SYMPOQ_SMTP_URL": "smtp://desk:fromurl@mail.example.com:2525?tls=starttls"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := c.SMTP()
+	if err != nil || sc.Host != "mail.example.com" || sc.Port != 2525 || sc.Username != "desk" || sc.Password != "fromurl" {
+		t.Errorf("SMTP() = %+v, %v", sc, err)
+	}
+	// The password variable wins, so the URL need not carry it.
+	c, err = load(t, map[string]string{"SYMPOQ_SMTP_PASSWORD": "fromenv"}, "--smtp-url", "smtp://desk@mail.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc, err := c.SMTP(); err != nil || sc.Password != "fromenv" || sc.Auth != "plain" {
+		t.Errorf("SMTP() with SYMPOQ_SMTP_PASSWORD = %+v, %v", sc, err)
+	}
+	// A bad URL is refused without quoting it.
+	_, err = load(t, nil, "--smtp-url", "smtp://desk:topsecret@mail.example.com:25?tls=none")
+	if err == nil || !strings.Contains(err.Error(), "--smtp-url") || strings.Contains(err.Error(), "topsecret") {
+		t.Errorf("Validate = %v, want a refusal that does not show the password", err)
+	}
+	// Without --smtp-url there is nothing to check.
+	if _, err := load(t, nil); err != nil {
+		t.Errorf("Validate without --smtp-url: %v", err)
+	}
+}

@@ -1,0 +1,473 @@
+package desk
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	netmail "net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sympoq/sympoq"
+	"github.com/sympoq/sympoq/internal/store"
+)
+
+// SendEmail delivers one stored outbound message (store.CreateOutbound).
+type SendEmail struct {
+	AccountID int64 `json:"account_id"`
+	Outbound  int64 `json:"outbound_id"`
+}
+
+// Kind names the job.
+func (SendEmail) Kind() string { return "send_email" }
+
+// MailOptions are the deployment's outbound mail settings the desk needs to
+// render messages: the default sender and the public address of an
+// account's pages, for links.
+type MailOptions struct {
+	From       netmail.Address
+	AccountURL func(accountName string) string
+}
+
+// WithMail sets the deployment's mail options.
+func WithMail(o MailOptions) Option { return func(s *Service) { s.mail = o } }
+
+type automaticKey struct{}
+
+// Automatic marks ctx as the context of an automatic process (a scheduled
+// action, a rule): the email its use cases send is marked Auto-Submitted.
+func Automatic(ctx context.Context) context.Context {
+	return context.WithValue(ctx, automaticKey{}, true)
+}
+
+func isAutomatic(ctx context.Context) bool { v, _ := ctx.Value(automaticKey{}).(bool); return v }
+
+// maxReferences bounds the References header: the first message of the
+// ticket and the latest ones.
+const maxReferences = 10
+
+// recipient is one resolved address of a notification.
+type recipient struct {
+	user *sympoq.User // nil for a fixed address nobody in the account has
+	name string
+	addr string
+}
+
+// notifyCtx is what rendering a ticket's notifications needs, loaded once.
+type notifyCtx struct {
+	acct      *sympoq.Account
+	set       *sympoq.Settings
+	t         *sympoq.Ticket
+	ev        *sympoq.Event
+	queue     *sympoq.Queue
+	cust      *sympoq.User
+	assignee  *sympoq.User
+	from      netmail.Address
+	templates map[string]*sympoq.EmailTemplate
+	prior     []sympoq.TicketMessage
+	values    map[string]string
+}
+
+// notifyAll sends the notifications specs ask for about event ev of ticket
+// t, inside the caller's transaction: it resolves the recipients (skipping
+// inactive users, users with notifications off, the agent who acted, and
+// customers for internal events), renders the template for each, records a
+// Notified event, the outbound Message-ID and the message, and enqueues its
+// delivery. An address gets each template once.
+func (s *Service) notifyAll(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, specs []sympoq.NotifySpec) error {
+	if len(specs) == 0 {
+		return nil
+	}
+	nc, err := s.loadNotifyCtx(ctx, tx, set, t, ev)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, spec := range specs {
+		tpl, err := nc.template(spec.Template)
+		if err != nil {
+			return err
+		}
+		rs, err := s.resolve(ctx, tx, nc, spec.Recipients)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			key := strings.ToLower(r.addr) + "\x00" + spec.Template
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			if err := s.notifyOne(ctx, tx, nc, tpl, r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event) (*notifyCtx, error) {
+	nc := &notifyCtx{set: set, t: t, ev: ev}
+	var err error
+	if nc.acct, err = tx.Account(ctx, t.AccountID); err != nil {
+		return nil, err
+	}
+	if nc.queue, err = tx.Queue(ctx, t.AccountID, t.Queue); err != nil {
+		return nil, err
+	}
+	if nc.cust, err = tx.User(ctx, t.AccountID, t.Customer); err != nil {
+		return nil, err
+	}
+	if t.Assignee != 0 {
+		if nc.assignee, err = tx.User(ctx, t.AccountID, t.Assignee); err != nil {
+			return nil, err
+		}
+	}
+	if nc.from, err = s.sender(ctx, tx, t.AccountID, set); err != nil {
+		return nil, err
+	}
+	if nc.templates, err = tx.EmailTemplates(ctx, t.AccountID); err != nil {
+		return nil, err
+	}
+	if nc.prior, err = tx.TicketMessages(ctx, t.AccountID, t.ID); err != nil {
+		return nil, err
+	}
+	topic := ""
+	if t.Topic != 0 {
+		if tp, err := tx.Topic(ctx, t.AccountID, t.Topic); err == nil {
+			topic = tp.Name
+		} else if sympoq.ErrorCode(err) != sympoq.ENotFound {
+			return nil, err
+		}
+	}
+	nc.values = ticketValues(set, s.accountURL(nc.acct.Name), t, topic, nc.queue.Name, nc.cust, nc.assignee, ev)
+	return nc, nil
+}
+
+// ticketValues are the placeholders of a ticket template.
+func ticketValues(set *sympoq.Settings, base string, t *sympoq.Ticket, topic, queue string, cust, assignee *sympoq.User, ev *sympoq.Event) map[string]string {
+	agent := "nobody"
+	if assignee != nil {
+		agent = assignee.Name
+	}
+	actor := cmp.Or(ev.AppliedName, set.General.Title)
+	message := ev.Body
+	if strings.TrimSpace(message) == "" {
+		message = t.Description
+	}
+	deadline := "none"
+	if !t.Deadline.IsZero() {
+		deadline = t.Deadline.In(set.Location()).Format(set.General.DateFormat)
+	}
+	return map[string]string{
+		"ticket_id": t.DisplayID, "subject": t.Subject, "topic": topic, "queue": queue,
+		"priority": sympoq.Priority(t.Priority).String(), "status": t.Status.String(),
+		"customer": cust.Name, "customer_email": cust.Email, "agent": agent, "actor": actor,
+		"message": message, "deadline": deadline,
+		"ticket_link": base + "/app/desk/ticket/" + t.DisplayID,
+		"portal_link": base + "/app/portal/ticket/" + t.DisplayID,
+		"desk_title":  set.General.Title,
+	}
+}
+
+func (s *Service) accountURL(name string) string {
+	if s.mail.AccountURL == nil {
+		return "http://localhost"
+	}
+	return strings.TrimSuffix(s.mail.AccountURL(name), "/")
+}
+
+// sender is the From of the account's email: its own address, else the
+// deployment's, named after the help desk when the address has no name.
+func (s *Service) sender(ctx context.Context, tx *store.Tx, accountID int64, set *sympoq.Settings) (netmail.Address, error) {
+	return accountSender(ctx, tx, accountID, set, s.mail.From)
+}
+
+func accountSender(ctx context.Context, tx *store.Tx, accountID int64, set *sympoq.Settings, from netmail.Address) (netmail.Address, error) {
+	ms, err := tx.MailSettings(ctx, accountID)
+	if err != nil {
+		return netmail.Address{}, err
+	}
+	if ms.From != "" {
+		if a, err := netmail.ParseAddress(ms.From); err == nil {
+			from = *a
+		}
+	}
+	if from.Address == "" {
+		from.Address = "sympoq@localhost"
+	}
+	if from.Name == "" {
+		from.Name = set.General.Title
+	}
+	return from, nil
+}
+
+// template returns the account's text of name, or the default.
+func (nc *notifyCtx) template(name string) (*sympoq.EmailTemplate, error) {
+	if t, ok := nc.templates[name]; ok {
+		return t, nil
+	}
+	t, ok := DefaultTemplate(nc.t.AccountID, name)
+	if !ok {
+		return nil, fmt.Errorf("notify: no email template %q", name)
+	}
+	return t, nil
+}
+
+// resolve turns recipient entries into addresses, in order, dropping those
+// who get no email.
+func (s *Service) resolve(ctx context.Context, tx *store.Tx, nc *notifyCtx, list []sympoq.Recipient) ([]recipient, error) {
+	// Candidates in the order of the list: users, or bare addresses that
+	// belong to nobody in the account.
+	var cands []recipient
+	addUser := func(u *sympoq.User) { cands = append(cands, recipient{user: u}) }
+	queueUsers := func(managers bool) error {
+		var ids []int64
+		for _, p := range nc.queue.Permissions {
+			if !managers || p.Role == sympoq.RoleQueueManager {
+				ids = append(ids, p.Agent)
+			}
+		}
+		slices.Sort(ids)
+		m, err := tx.UsersByID(ctx, nc.t.AccountID, ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if u := m[id]; u != nil {
+				addUser(u)
+			}
+		}
+		return nil
+	}
+	for _, r := range list {
+		switch r.Kind {
+		case sympoq.RcptCustomer:
+			addUser(nc.cust)
+		case sympoq.RcptAssignee:
+			if nc.assignee != nil {
+				addUser(nc.assignee)
+			}
+		case sympoq.RcptAssigneeOrManagers:
+			if nc.assignee != nil {
+				addUser(nc.assignee)
+			} else if err := queueUsers(true); err != nil {
+				return nil, err
+			}
+		case sympoq.RcptQueueManagers:
+			if err := queueUsers(true); err != nil {
+				return nil, err
+			}
+		case sympoq.RcptQueueAgents:
+			if err := queueUsers(false); err != nil {
+				return nil, err
+			}
+		case sympoq.RcptAgent:
+			u, err := tx.User(ctx, nc.t.AccountID, r.User)
+			if sympoq.ErrorCode(err) == sympoq.ENotFound {
+				continue // deleted since the rule was written
+			} else if err != nil {
+				return nil, err
+			}
+			if u.IsAgent() {
+				addUser(u)
+			}
+		case sympoq.RcptAddress:
+			addr := strings.ToLower(strings.TrimSpace(r.Address))
+			if code, _ := sympoq.ValidateEmail(addr); code != "" || addr == "" {
+				continue
+			}
+			// An address of one of the account's users follows that
+			// user's choices.
+			u, err := tx.UserByLogin(ctx, nc.t.AccountID, addr)
+			if err == nil && u.Email == addr {
+				addUser(u)
+				continue
+			} else if err != nil && sympoq.ErrorCode(err) != sympoq.ENotFound {
+				return nil, err
+			}
+			cands = append(cands, recipient{addr: addr})
+		}
+	}
+	var out []recipient
+	for _, c := range cands {
+		u := c.user
+		switch {
+		case u == nil:
+			// A bare address may be anyone outside the desk: it hears
+			// of public events only.
+			if nc.ev.Visibility != sympoq.Internal {
+				out = append(out, c)
+			}
+		case !u.Active, !u.Notifications, u.Email == "":
+		case u.IsAgent() && u.ID == nc.ev.AppliedBy:
+			// Agents do not hear of their own actions.
+		case !u.IsAgent() && nc.ev.Visibility == sympoq.Internal:
+			// Internal events never reach customers.
+		default:
+			out = append(out, recipient{user: u, name: u.Name, addr: u.Email})
+		}
+	}
+	return out, nil
+}
+
+// notifyOne renders tpl for r and records and enqueues the message.
+func (s *Service) notifyOne(ctx context.Context, tx *store.Tx, nc *notifyCtx, tpl *sympoq.EmailTemplate, r recipient) error {
+	values := make(map[string]string, len(nc.values)+1)
+	for k, v := range nc.values {
+		values[k] = v
+	}
+	values["recipient"] = cmp.Or(r.name, r.addr)
+	if r.user != nil && !r.user.IsAgent() {
+		// Customers get the portal, never the desk.
+		values["ticket_link"] = values["portal_link"]
+	}
+	out, err := renderTemplate(tpl, values)
+	if err != nil {
+		// A stored text that no longer parses (saved by an older version)
+		// must not block the ticket action: the default text goes instead.
+		d, ok := DefaultTemplate(tpl.AccountID, tpl.Name)
+		if !ok {
+			return err
+		}
+		if s.logger != nil {
+			s.logger.WarnContext(ctx, "email template unusable, default sent", "account_id", tpl.AccountID, "template", tpl.Name, "err", err)
+		}
+		if out, err = renderTemplate(d, values); err != nil {
+			return err
+		}
+	}
+	headers := map[string]string{"X-SympoQ-Ticket": nc.t.DisplayID}
+	if n := len(nc.prior); n > 0 {
+		headers["In-Reply-To"] = "<" + nc.prior[n-1].MessageID + ">"
+		refs := nc.prior
+		if n > maxReferences {
+			refs = append([]sympoq.TicketMessage{nc.prior[0]}, nc.prior[n-maxReferences+1:]...)
+		}
+		ids := make([]string, len(refs))
+		for i, m := range refs {
+			ids[i] = "<" + m.MessageID + ">"
+		}
+		headers["References"] = strings.Join(ids, " ")
+	}
+	if len(nc.queue.Addresses) > 0 {
+		headers["Reply-To"] = nc.queue.Addresses[0]
+	}
+	// A message is personal only when it carries an agent's own reply; the
+	// rest is generated, and so is anything an automatic process causes.
+	if tpl.Name != sympoq.TplAgentReply || nc.ev.AppliedBy == 0 || isAutomatic(ctx) {
+		headers["Auto-Submitted"] = "auto-generated"
+	}
+	ev := &sympoq.Event{AccountID: nc.t.AccountID, Ticket: nc.t.ID, Date: tx.Now(), Action: sympoq.EvNotified,
+		Description: strings.TrimSpace(fmt.Sprintf("%s %s : %s: %s", r.name, r.addr, tpl.Name, out.Subject)),
+		Visibility:  sympoq.Internal}
+	if err := tx.AddEvent(ctx, ev); err != nil {
+		return err
+	}
+	id := newMessageID(nc.from.Address)
+	if _, err := tx.RecordMessage(ctx, &sympoq.TicketMessage{AccountID: nc.t.AccountID, MessageID: id, Ticket: nc.t.ID,
+		Event: ev.ID, Direction: sympoq.MessageOut}); err != nil {
+		return err
+	}
+	m := &sympoq.OutboundMessage{AccountID: nc.t.AccountID, Ticket: nc.t.ID, Event: ev.ID, Template: tpl.Name, MessageID: id,
+		From: nc.from.String(), ToName: r.name, ToAddr: r.addr, Subject: out.Subject, Text: out.Text, HTML: out.HTML, Headers: headers}
+	return s.enqueueOutbound(ctx, tx, m)
+}
+
+func (s *Service) enqueueOutbound(ctx context.Context, tx *store.Tx, m *sympoq.OutboundMessage) error {
+	if err := tx.CreateOutbound(ctx, m); err != nil {
+		return err
+	}
+	if s.jobs == nil {
+		return fmt.Errorf("notify: no job queue to send email with")
+	}
+	return s.jobs.Enqueue(ctx, tx, SendEmail{AccountID: m.AccountID, Outbound: m.ID})
+}
+
+// newMessageID returns a fresh Message-ID, without angle brackets, on the
+// host of the sender's address.
+func newMessageID(from string) string {
+	host := "sympoq"
+	if _, h, ok := strings.Cut(from, "@"); ok && h != "" && !strings.ContainsAny(h, "<> \r\n") {
+		host = h
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails
+	return hex.EncodeToString(b[:]) + "@" + host
+}
+
+// RenderUserEmail renders template name (REGISTRATION or PASSWORD_RESET)
+// for u with a one-time link valid for valid, and returns it with the
+// account's sender address (deflt unless the account has its own).
+func RenderUserEmail(ctx context.Context, tx *store.Tx, deflt netmail.Address, u *sympoq.User, name, link string, valid time.Duration) (*Rendered, netmail.Address, error) {
+	set, err := tx.Settings(ctx, u.AccountID)
+	if err != nil {
+		return nil, netmail.Address{}, err
+	}
+	tpl, err := tx.EmailTemplate(ctx, u.AccountID, name)
+	if sympoq.ErrorCode(err) == sympoq.ENotFound {
+		var ok bool
+		if tpl, ok = DefaultTemplate(u.AccountID, name); !ok {
+			return nil, netmail.Address{}, fmt.Errorf("no email template %q", name)
+		}
+	} else if err != nil {
+		return nil, netmail.Address{}, err
+	}
+	from, err := accountSender(ctx, tx, u.AccountID, set, deflt)
+	if err != nil {
+		return nil, netmail.Address{}, err
+	}
+	out, err := renderTemplate(tpl, map[string]string{"recipient": cmp.Or(u.Name, u.Email), "desk_title": set.General.Title,
+		"link": link, "link_valid": validity(valid)})
+	return out, from, err
+}
+
+func validity(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%d minutes", max(1, int(d/time.Minute)))
+}
+
+// PasswordResetTTL is how long the link of a password reset message is
+// presented as valid.
+const PasswordResetTTL = time.Hour
+
+// SendPasswordReset renders the PASSWORD_RESET template for u with link
+// and enqueues it in tx. The link is a secret: the stored copy of the
+// message loses its body once sent.
+func (s *Service) SendPasswordReset(ctx context.Context, tx *store.Tx, u *sympoq.User, link string) error {
+	if u.Email == "" || !u.Active {
+		return sympoq.Errorf(sympoq.EInvalid, "the user has no active email address")
+	}
+	out, from, err := RenderUserEmail(ctx, tx, s.mail.From, u, sympoq.TplPasswordReset, link, PasswordResetTTL)
+	if err != nil {
+		return err
+	}
+	m := &sympoq.OutboundMessage{AccountID: u.AccountID, Template: sympoq.TplPasswordReset, MessageID: newMessageID(from.Address),
+		From: from.String(), ToName: u.Name, ToAddr: u.Email, Subject: out.Subject, Text: out.Text, HTML: out.HTML,
+		Headers: map[string]string{"Auto-Submitted": "auto-generated"}}
+	return s.enqueueOutbound(ctx, tx, m)
+}
+
+// mailAddress normalises an address such as "Support <help@example.com>".
+func mailAddress(s string) (string, error) {
+	a, err := netmail.ParseAddress(s)
+	if err != nil {
+		return "", err
+	}
+	if code, _ := sympoq.ValidateEmail(strings.ToLower(a.Address)); code != "" {
+		return "", fmt.Errorf("invalid address")
+	}
+	a.Address = strings.ToLower(a.Address)
+	if a.Name == "" {
+		return a.Address, nil
+	}
+	return a.String(), nil
+}
