@@ -108,6 +108,8 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 	}
 	jobs.Register(runner, &jobs.BlobCleanWorker{DB: db, Blobs: blobs, Logger: logger})
 	runner.Every(time.Hour, desk.CleanBlobs{})
+	jobs.Register(runner, &jobs.ReportsWorker{DB: db, Logger: logger})
+	runner.Every(time.Minute, desk.RollupReports{})
 	return &app{cfg: cfg, logger: logger, db: db, jobs: runner, desk: desk.New(db, runner, logger, desk.WithBlobs(blobs))}, nil
 }
 
