@@ -124,6 +124,7 @@ func TestOpenAPIShapes(t *testing.T) {
 		{"Named", reflect.TypeFor[sympoq.Named]()},
 		{"Problem", reflect.TypeFor[Problem]()},
 		{"FieldError", reflect.TypeFor[sympoq.FieldError]()},
+		{"Report", reflect.TypeFor[reportJSON]()},
 	}
 	for _, tc := range responses {
 		s := schema(tc.schema)

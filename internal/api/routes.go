@@ -107,6 +107,9 @@ func (a *API) Routes() []Route {
 		{"GET /channel/{id}", enumOne(sympoq.Channels, "channel")},
 		{"GET /settings", a.settings},
 		{"PUT /settings", a.updateSettings},
+
+		// Analytics (api.md §10).
+		{"GET /reports/{name}", a.report},
 	}
 	out := make([]Route, 0, len(routes))
 	for _, rt := range routes {

@@ -136,6 +136,10 @@ func TestAccountIsolation(t *testing.T) {
 					}
 				}
 				url = strings.Replace(url, "{permissions}", "1", 1)
+				if short == "GET /reports/{name}" {
+					// B's queue does not exist for A.
+					url, wantStatus = strings.Replace(url, "{name}", "created-closed", 1)+"?queue="+fmt.Sprint(qB.ID), 404
+				}
 				url = strings.Replace(url, "{n}", fmt.Sprint(attB.ID), 1)
 				var body any
 				if method == "POST" || method == "PUT" {

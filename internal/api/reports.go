@@ -1,0 +1,88 @@
+package api
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+
+	"github.com/sympoq/sympoq"
+	"github.com/sympoq/sympoq/internal/desk"
+)
+
+// reportJSON is one analytics table (api.md §10): the columns, a row per
+// day (status, rating) and the total row.
+type reportJSON struct {
+	Report   string   `json:"report"`
+	From     string   `json:"from"`
+	To       string   `json:"to"`
+	TimeZone string   `json:"time_zone"`
+	Columns  []string `json:"columns"`
+	Rows     [][]any  `json:"rows"`
+	Total    []any    `json:"total"`
+	Average  *float64 `json:"average"`
+}
+
+// reportInput reads the range and scope parameters (query, or header of
+// the same name).
+func reportInput(r *http.Request) desk.ReportInput {
+	return desk.ReportInput{From: param(r, "from"), To: param(r, "to"), Queue: param(r, "queue"), Agent: param(r, "agent"),
+		Topic: param(r, "topic"), Channel: param(r, "channel"), Priority: param(r, "priority"), Group: param(r, "group")}
+}
+
+// report answers GET /reports/{name}, as JSON or with ?format=csv as CSV.
+func (a *API) report(w http.ResponseWriter, r *http.Request) error {
+	csvOut := false
+	switch param(r, "format") {
+	case "", "json":
+	case "csv":
+		csvOut = true
+	default:
+		return sympoq.FieldErr("format", sympoq.FieldInvalid, "must be json or csv")
+	}
+	rep, err := a.desk.Report(r.Context(), actor(r), r.PathValue("name"), reportInput(r))
+	if err != nil {
+		return err
+	}
+	if csvOut {
+		WriteReportCSV(w, rep)
+		return nil
+	}
+	rows := rep.Rows
+	if rows == nil {
+		rows = [][]any{}
+	}
+	writeJSON(w, http.StatusOK, reportJSON{Report: rep.Name, From: rep.From, To: rep.To, TimeZone: rep.TimeZone,
+		Columns: rep.Columns, Rows: rows, Total: rep.Total, Average: rep.Average})
+	return nil
+}
+
+// WriteReportCSV writes a report as a CSV download: the column names, the
+// rows and the total row; an empty cell is "no data".
+func WriteReportCSV(w http.ResponseWriter, rep *desk.Report) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+rep.Name+`_`+rep.From+`_`+rep.To+`.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write(rep.Columns)
+	for _, row := range append(append([][]any{}, rep.Rows...), rep.Total) {
+		cells := make([]string, len(row))
+		for i, v := range row {
+			cells[i] = csvCell(v)
+		}
+		_ = cw.Write(cells)
+	}
+	cw.Flush()
+}
+
+func csvCell(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return ""
+}
