@@ -23,6 +23,7 @@ import (
 	"github.com/sympoq/sympoq/internal/ratelimit"
 	"github.com/sympoq/sympoq/internal/server"
 	"github.com/sympoq/sympoq/internal/store"
+	"github.com/sympoq/sympoq/internal/web"
 )
 
 // app is what every command opens: configuration, logger, store, jobs and
@@ -141,6 +142,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	opts := server.Options{BaseDomain: cfg.BaseDomain, Logger: a.logger}
+	// The pages email password reset links through the same outbox as the
+	// jobs; the address was validated by open.
+	if from, err := netmail.ParseAddress(cfg.MailFrom); err == nil {
+		opts.Web = web.Options{Sender: mail.DirSender{Dir: filepath.Join(cfg.DataDir, "outbox"), Logger: a.logger},
+			From: *from, AccountURL: cfg.AccountURL}
+	}
 	if cfg.Redis != "" {
 		rl, err := ratelimit.NewRedis(ctx, cfg.Redis, a.db.Identity())
 		if err != nil {
