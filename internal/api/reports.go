@@ -1,9 +1,7 @@
 package api
 
 import (
-	"encoding/csv"
 	"net/http"
-	"strconv"
 
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/desk"
@@ -44,7 +42,7 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if csvOut {
-		WriteReportCSV(w, rep)
+		writeReportCSV(w, rep)
 		return nil
 	}
 	rows := rep.Rows
@@ -56,33 +54,9 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// WriteReportCSV writes a report as a CSV download: the column names, the
-// rows and the total row; an empty cell is "no data".
-func WriteReportCSV(w http.ResponseWriter, rep *desk.Report) {
+// writeReportCSV sends a report as a CSV download.
+func writeReportCSV(w http.ResponseWriter, rep *desk.Report) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+rep.Name+`_`+rep.From+`_`+rep.To+`.csv"`)
-	cw := csv.NewWriter(w)
-	_ = cw.Write(rep.Columns)
-	for _, row := range append(append([][]any{}, rep.Rows...), rep.Total) {
-		cells := make([]string, len(row))
-		for i, v := range row {
-			cells[i] = csvCell(v)
-		}
-		_ = cw.Write(cells)
-	}
-	cw.Flush()
-}
-
-func csvCell(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case int64:
-		return strconv.FormatInt(v, 10)
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	return ""
+	w.Header().Set("Content-Disposition", `attachment; filename="`+rep.FileName()+`"`)
+	_ = rep.WriteCSV(w)
 }

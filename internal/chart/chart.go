@@ -78,10 +78,10 @@ type tick struct {
 }
 
 type line struct {
-	Color  string
-	Name   string
-	Parts  []string // one polyline per unbroken run
-	Dots   []dot
+	Color string
+	Name  string
+	Parts []string // one polyline per unbroken run
+	Dots  []dot
 }
 
 type dot struct {

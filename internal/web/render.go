@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,6 +70,9 @@ func nav(u *sympoq.User) []NavItem {
 		return []NavItem{{"My profile", "/app/profile"}}
 	}
 	items := []NavItem{{"Tickets", "/app/desk/"}, {"New ticket", "/app/desk/tickets/new"}, {"Customers", "/app/desk/customers"}}
+	if u.Administrator || slices.ContainsFunc(u.Permissions, func(p sympoq.QueuePermission) bool { return p.Role == sympoq.RoleQueueManager }) {
+		items = append(items, NavItem{"Analytics", "/app/desk/analytics"})
+	}
 	return items
 }
 

@@ -32,5 +32,7 @@ func (w *Web) Routes() []Route {
 		{"GET /app/desk/{$}", w.page(agentOnly, w.ticketList)},
 		{"GET /app/desk/tickets.csv", w.page(agentOnly, w.ticketsCSV)},
 		{"POST /app/desk/tickets/bulk", w.page(agentOnly, w.bulk)},
+		{"GET /app/desk/analytics", w.page(agentOnly, w.analytics)},
+		{"GET /app/desk/analytics.csv", w.page(agentOnly, w.analyticsCSV)},
 	}
 }
