@@ -50,6 +50,14 @@ CREATE INDEX tickets_responded ON tickets (account_id, responded_at) WHERE respo
 CREATE INDEX events_billable ON events (account_id, created_at) WHERE billable <> 0;
 CREATE INDEX events_rate ON events (account_id, created_at) WHERE action = 'Rate';
 
+-- The backlog counts open tickets live: this index holds only them and every
+-- column a scope filters by, so the count never reads the table (most demo
+-- tickets are open, so without it the count read ~700,000 rows at a million).
+-- Its WHERE is the backlog query's, word for word, so that SQLite uses it, and
+-- deleted_at is a column too, so that SQLite sees it needs no table row.
+CREATE INDEX tickets_backlog ON tickets (account_id, status, queue_id, assignee_id, topic_id, channel, priority, customer_id, deleted_at)
+    WHERE status IN (1, 2, 3) AND deleted_at IS NULL;
+
 CREATE TRIGGER tickets_report_insert AFTER INSERT ON tickets BEGIN
     INSERT INTO report_dirty (account_id, day)
     SELECT NEW.account_id, d FROM (SELECT NEW.created_at / 86400000000 AS d
