@@ -373,7 +373,10 @@ func (w *Web) bulk(rw http.ResponseWriter, rq *request) error {
 			}
 			in.Agent = desk.Some(id)
 		}
-		apply = func(ctx context.Context, ref string) error { _, err := w.desk.Assign(ctx, rq.Actor, ref, in); return err }
+		apply = func(ctx context.Context, ref string) error {
+			_, err := w.desk.Assign(ctx, rq.Actor, ref, in)
+			return err
+		}
 		done = "assigned"
 	case "move":
 		qid := atoi(rq.PostFormValue("queue"))
@@ -386,7 +389,10 @@ func (w *Web) bulk(rw http.ResponseWriter, rq *request) error {
 		}
 		done = "moved"
 	case "close":
-		apply = func(ctx context.Context, ref string) error { _, err := w.desk.Close(ctx, rq.Actor, ref, desk.CloseInput{}); return err }
+		apply = func(ctx context.Context, ref string) error {
+			_, err := w.desk.Close(ctx, rq.Actor, ref, desk.CloseInput{})
+			return err
+		}
 		done = "closed"
 	case "tag":
 		tag := strings.TrimSpace(rq.PostFormValue("tag"))
