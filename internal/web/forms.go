@@ -143,6 +143,7 @@ type Field struct {
 	Placeholder  string
 	Min, Max     string
 	Step         string
+	List         string // the id of a datalist of suggestions
 }
 
 // Option is one choice of a select.
@@ -190,6 +191,8 @@ func newField(f *Form, name, label, typ string, opts ...any) Field {
 				fd.Max = val
 			case "step":
 				fd.Step = val
+			case "list":
+				fd.List = val
 			}
 		}
 	}

@@ -205,6 +205,22 @@ func funcs(st *assets) template.FuncMap {
 		"time":   fmtTime,
 		"ago":    ago,
 		"join":   strings.Join,
+		// options makes select choices from value, label pairs.
+		"options": func(kv ...string) []Option {
+			var out []Option
+			for i := 0; i+1 < len(kv); i += 2 {
+				out = append(out, Option{Value: kv[i], Label: kv[i+1]})
+			}
+			return out
+		},
+		// multiple is the field option of a multiselect custom field.
+		"multiple": func(cf customField) string {
+			if cf.Type == sympoq.CustomMultiselect {
+				return "multiple"
+			}
+			return ""
+		},
+		"stars": func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", max(0, 5-n)) },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {

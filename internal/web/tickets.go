@@ -231,7 +231,7 @@ func (w *Web) ticketList(rw http.ResponseWriter, rq *request) error {
 			Assignee: l.AgentName(v.Assignee), Queue: l.QueueName(v.Queue)})
 	}
 	p.Views = deskViews(rq.Actor, l, q)
-	p.Columns = []Column{q.column("Ticket", "created", ""), q.column("Subject", "", ""), q.column("Customer", "", ""),
+	p.Columns = []Column{q.column("Ticket", "created", ""), q.column("Customer", "", ""),
 		q.column("Status", "", ""), q.column("Priority", "priority", ""), q.column("Queue", "", ""),
 		q.column("Assignee", "", ""), q.column("Deadline", "deadline", ""), q.column("Updated", "updated", "")}
 	if views.next != "" {
@@ -373,7 +373,10 @@ func (w *Web) bulk(rw http.ResponseWriter, rq *request) error {
 			}
 			in.Agent = desk.Some(id)
 		}
-		apply = func(ctx context.Context, ref string) error { _, err := w.desk.Assign(ctx, rq.Actor, ref, in); return err }
+		apply = func(ctx context.Context, ref string) error {
+			_, err := w.desk.Assign(ctx, rq.Actor, ref, in)
+			return err
+		}
 		done = "assigned"
 	case "move":
 		qid := atoi(rq.PostFormValue("queue"))
@@ -386,7 +389,10 @@ func (w *Web) bulk(rw http.ResponseWriter, rq *request) error {
 		}
 		done = "moved"
 	case "close":
-		apply = func(ctx context.Context, ref string) error { _, err := w.desk.Close(ctx, rq.Actor, ref, desk.CloseInput{}); return err }
+		apply = func(ctx context.Context, ref string) error {
+			_, err := w.desk.Close(ctx, rq.Actor, ref, desk.CloseInput{})
+			return err
+		}
 		done = "closed"
 	case "tag":
 		tag := strings.TrimSpace(rq.PostFormValue("tag"))
