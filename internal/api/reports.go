@@ -20,10 +20,12 @@ type reportJSON struct {
 	Average  *float64 `json:"average"`
 }
 
-// reportInput reads the range and scope parameters (query, or header of
-// the same name).
+// reportInput reads the range and scope parameters: the scope from the
+// query or a header of the same name (api.md §4), the range from the query
+// only, since From is a standard request header (a crawler's address).
 func reportInput(r *http.Request) desk.ReportInput {
-	return desk.ReportInput{From: param(r, "from"), To: param(r, "to"), Queue: param(r, "queue"), Agent: param(r, "agent"),
+	q := r.URL.Query()
+	return desk.ReportInput{From: q.Get("from"), To: q.Get("to"), Queue: param(r, "queue"), Agent: param(r, "agent"),
 		Topic: param(r, "topic"), Channel: param(r, "channel"), Priority: param(r, "priority"), Group: param(r, "group")}
 }
 
