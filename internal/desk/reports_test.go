@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"strconv"
 	"testing"
 	"time"
@@ -356,3 +357,71 @@ func TestReportsAccess(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestReportsWorkingTime: durations are working time of the account's
+// calendar (Monday to Friday, 9 to 17 here), and above an hour the
+// percentile is the histogram's, within 2.5 %.
+func TestReportsWorkingTime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := jobs.Migrate(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 11, 6, 16, 0, 0, 0, time.UTC) // a Friday
+		db.Now = func() time.Time { return now }
+		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+		r, err := jobs.New(db, logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := desk.New(db, r, logger)
+		c, err := d.CreateAccount(ctx, "default", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys := desk.System(c.Account.ID)
+		if _, err := d.UpdateSettings(ctx, sys, func(s *sympoq.Settings) error {
+			s.General.WorkingTime = sympoq.WorkingTime{WeekStart: 1, WeekEnd: 5, DayStart: 9, DayEnd: 17}
+			s.ServiceTargets.Normal = sympoq.ServiceTarget{FirstResponse: "3h", Resolution: "1d"}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := d.Submit(ctx, sys, desk.SubmitInput{Description: desk.Some("weekend ticket"), Priority: desk.Some(sympoq.PriorityNormal),
+			Customer: desk.Some(desk.CustomerInput{Email: desk.Some("w@example.com")})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now = time.Date(2026, 11, 9, 10, 0, 0, 0, time.UTC) // Monday: 1 h Friday + 1 h Monday
+		if _, err := d.Reply(ctx, sys, v.DisplayID, desk.MessageInput{Message: desk.Some("on it")}); err != nil {
+			t.Fatal(err)
+		}
+		now = time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC) // Tuesday: + 8 h Monday + 3 h = 12 h > 1 working day
+		if _, err := d.Close(ctx, sys, v.DisplayID, desk.CloseInput{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := desk.RefreshReports(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		in := desk.ReportInput{From: "2026-11-06", To: "2026-11-10"}
+		for _, tc := range []struct {
+			report string
+			day    int
+			want   float64 // working minutes
+			within int64
+		}{
+			{desk.ReportResponseTimes, 3, 120, 1},
+			{desk.ReportResolutionTimes, 4, 720, 0},
+		} {
+			rep, err := d.Report(ctx, sys, tc.report, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			row := rep.Rows[tc.day]
+			median, ok := row[2].(int64)
+			if !ok || math.Abs(float64(median)-tc.want) > 0.025*tc.want || row[1] != int64(1) || row[4] != tc.within {
+				t.Errorf("%s row %v: want 1 ticket, median %v working minutes within 2.5%%, %d within target", tc.report, row, tc.want, tc.within)
+			}
+		}
+	})
+}
