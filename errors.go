@@ -17,6 +17,7 @@ const (
 	EPrecondition = "precondition_failed" // 412: If-Match names an older version
 	ETooLarge     = "too_large"           // 413
 	EUnsupported  = "unsupported_type"    // 415
+	ETooBroad     = "too_broad"           // 422: valid, but more than one request computes
 	EInternal     = "internal"            // 500
 )
 

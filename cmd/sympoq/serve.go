@@ -23,6 +23,7 @@ import (
 	"github.com/sympoq/sympoq/internal/ratelimit"
 	"github.com/sympoq/sympoq/internal/server"
 	"github.com/sympoq/sympoq/internal/store"
+	"github.com/sympoq/sympoq/internal/web"
 )
 
 // app is what every command opens: configuration, logger, store, jobs and
@@ -117,6 +118,8 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 	}
 	jobs.Register(runner, &jobs.BlobCleanWorker{DB: db, Blobs: blobs, Logger: logger})
 	runner.Every(time.Hour, desk.CleanBlobs{})
+	jobs.Register(runner, &jobs.ReportsWorker{DB: db, Logger: logger})
+	runner.Every(time.Minute, desk.RollupReports{})
 	d := desk.New(db, runner, logger, desk.WithBlobs(blobs),
 		desk.WithMail(desk.MailOptions{From: *from, AccountURL: cfg.AccountURL}))
 	jobs.RegisterMail(runner, d, logger)
@@ -151,6 +154,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	opts := server.Options{BaseDomain: cfg.BaseDomain, Logger: a.logger}
+	// The pages email password reset links through the same outbox as the
+	// jobs; the address was validated by open.
+	if from, err := netmail.ParseAddress(cfg.MailFrom); err == nil {
+		opts.Web = web.Options{Sender: mail.DirSender{Dir: filepath.Join(cfg.DataDir, "outbox"), Logger: a.logger},
+			From: *from, AccountURL: cfg.AccountURL}
+	}
 	if cfg.Redis != "" {
 		rl, err := ratelimit.NewRedis(ctx, cfg.Redis, a.db.Identity())
 		if err != nil {

@@ -131,6 +131,7 @@ func TestOpenAPIShapes(t *testing.T) {
 		{"MailboxTest", reflect.TypeFor[mailboxTestJSON]()},
 		{"InboundToken", reflect.TypeFor[inboundTokenJSON]()},
 		{"InboundMail", reflect.TypeFor[inboundMailJSON]()},
+		{"Report", reflect.TypeFor[reportJSON]()},
 	}
 	for _, tc := range responses {
 		s := schema(tc.schema)

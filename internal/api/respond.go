@@ -56,7 +56,7 @@ func StatusOf(code string) int {
 		return http.StatusPreconditionFailed
 	case ERateLimited:
 		return http.StatusTooManyRequests
-	case EIdempotencyMismatch:
+	case EIdempotencyMismatch, sympoq.ETooBroad:
 		return http.StatusUnprocessableEntity
 	}
 	return http.StatusInternalServerError

@@ -130,6 +130,8 @@ func (a *API) Routes() []Route {
 		{"PUT /notification/{trigger}", a.saveActionNotification},
 		{"GET /settings/mail", a.mailSettings},
 		{"PUT /settings/mail", a.saveMailSettings},
+		// Analytics (api.md §10).
+		{"GET /reports/{name}", a.report},
 	}
 	// Inbound mail administration (mail.go).
 	routes = append(routes, a.mailRoutes()...)

@@ -435,10 +435,6 @@ func validity(d time.Duration) string {
 	return fmt.Sprintf("%d minutes", max(1, int(d/time.Minute)))
 }
 
-// PasswordResetTTL is how long the link of a password reset message is
-// presented as valid.
-const PasswordResetTTL = time.Hour
-
 // SendPasswordReset renders the PASSWORD_RESET template for u with link
 // and enqueues it in tx. The link is a secret: the stored copy of the
 // message loses its body once sent.

@@ -27,6 +27,10 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	for _, rt := range s.api.MailRoutes() {
 		mux.Handle(rt.Pattern, s.withAccount(s.withTimeout(rt.Handler)))
 	}
+	// The HTML pages (internal/web/routes.go).
+	for _, rt := range s.web.Routes() {
+		mux.Handle(rt.Pattern, s.withAccount(s.withTimeout(rt.Handler)))
+	}
 	// The OpenAPI document belongs to no account and needs no key.
 	for _, rt := range s.api.Public() {
 		mux.Handle(rt.Pattern, rt.Handler)

@@ -16,6 +16,7 @@ import (
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/ratelimit"
 	"github.com/sympoq/sympoq/internal/store"
+	"github.com/sympoq/sympoq/internal/web"
 )
 
 // Options configure the handler.
@@ -27,6 +28,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	// Limiter keeps the API keys' request budgets; nil: in memory.
 	Limiter ratelimit.Limiter
+	// Web configures the HTML pages under /app/ (their logger and
+	// limiter default to the ones above).
+	Web web.Options
 }
 
 // Server is the http.Handler of a deployment.
@@ -34,6 +38,7 @@ type Server struct {
 	db       *store.DB
 	desk     *desk.Service
 	api      *api.API
+	web      *web.Web
 	logger   *slog.Logger
 	accounts *accountResolver
 	metrics  *metrics
@@ -54,6 +59,7 @@ func New(db *store.DB, d *desk.Service, o Options) *Server {
 		db:       db,
 		desk:     d,
 		api:      newAPI(d, o),
+		web:      newWeb(d, o),
 		logger:   o.Logger,
 		accounts: newAccountResolver(db, o.BaseDomain),
 		metrics:  newMetrics(o.Registry),
@@ -68,6 +74,17 @@ func newAPI(d *desk.Service, o Options) *api.API {
 		return api.New(d, o.Logger, api.WithLimiter(o.Limiter))
 	}
 	return api.New(d, o.Logger)
+}
+
+func newWeb(d *desk.Service, o Options) *web.Web {
+	wo := o.Web
+	if wo.Logger == nil {
+		wo.Logger = o.Logger
+	}
+	if wo.Limiter == nil {
+		wo.Limiter = o.Limiter
+	}
+	return web.New(d, wo)
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -1,0 +1,65 @@
+package web
+
+// Routes is every page, top to bottom. The server mounts them on its mux
+// behind the middleware that resolves the account. To add a page: write a
+// handler in its own file (func(w http.ResponseWriter, rq *request) error),
+// a template in templates/pages/, and a line here saying who may open it.
+func (w *Web) Routes() []Route {
+	return []Route{
+		{"GET /app/static/{name}", w.static},
+
+		// Everyone (ui.md).
+		{"GET /app/{$}", w.page(anyone, w.home)},
+		{"GET /app/login", w.page(anyone, w.loginForm)},
+		{"POST /app/login", w.page(anyone, w.login)},
+		{"POST /app/logout", w.page(anyone, w.logout)},
+		{"GET /app/password/forgot", w.page(anyone, w.forgotForm)},
+		{"POST /app/password/forgot", w.page(anyone, w.forgot)},
+		{"GET /app/password/reset", w.page(anyone, w.resetForm(resetPassword))},
+		{"POST /app/password/reset", w.page(anyone, w.reset(resetPassword))},
+		{"GET /app/register", w.page(anyone, w.resetForm(completeRegistration))},
+		{"POST /app/register", w.page(anyone, w.reset(completeRegistration))},
+		{"GET /app/signup", w.page(anyone, w.signupForm)},
+		{"POST /app/signup", w.page(anyone, w.signup)},
+		{"GET /app/profile", w.page(signedIn, w.profile)},
+		{"POST /app/profile", w.page(signedIn, w.saveProfile)},
+		{"POST /app/profile/password", w.page(signedIn, w.changePassword)},
+		{"POST /app/profile/apikeys", w.page(signedIn, w.createKey)},
+		{"POST /app/profile/apikeys/{id}/revoke", w.page(signedIn, w.revokeKey)},
+		{"POST /app/profile/sessions/{id}/revoke", w.page(signedIn, w.revokeSession)},
+
+		// Agent desk (ui.md).
+		{"GET /app/desk/{$}", w.page(agentOnly, w.ticketList)},
+		{"GET /app/desk/tickets.csv", w.page(agentOnly, w.ticketsCSV)},
+		{"POST /app/desk/tickets/bulk", w.page(agentOnly, w.bulk)},
+		{"GET /app/desk/tickets/new", w.page(agentOnly, w.newTicketForm)},
+		{"POST /app/desk/tickets/new", w.page(agentOnly, w.newTicket)},
+		{"GET /app/desk/tickets/{id}", w.page(agentOnly, w.ticketPage)},
+		{"GET /app/desk/customers", w.page(agentOnly, w.customers)},
+		{"GET /app/desk/customers.csv", w.page(agentOnly, w.customersCSV)},
+		{"GET /app/desk/customers/import", w.page(agentOnly, w.importForm)},
+		{"POST /app/desk/customers/import", w.page(agentOnly, w.importCustomers)},
+		{"GET /app/desk/customers/new", w.page(agentOnly, w.newCustomerForm)},
+		{"POST /app/desk/customers/new", w.page(agentOnly, w.createCustomer)},
+		{"GET /app/desk/customers/{id}", w.page(agentOnly, w.customer)},
+		{"POST /app/desk/customers/{id}", w.page(agentOnly, w.saveCustomer)},
+		{"GET /app/desk/tickets/{id}/attachments/{n}", w.page(agentOnly, w.attachment)},
+		{"POST /app/desk/tickets/{id}/reply", w.page(agentOnly, w.ticketAction("reply", w.reply))},
+		{"POST /app/desk/tickets/{id}/note", w.page(agentOnly, w.ticketAction("note", w.note))},
+		{"POST /app/desk/tickets/{id}/call", w.page(agentOnly, w.ticketAction("call", w.call))},
+		{"POST /app/desk/tickets/{id}/assign", w.page(agentOnly, w.ticketAction("assign", w.assign))},
+		{"POST /app/desk/tickets/{id}/move", w.page(agentOnly, w.ticketAction("move", w.update(moveInput)))},
+		{"POST /app/desk/tickets/{id}/priority", w.page(agentOnly, w.ticketAction("priority", w.update(priorityInput)))},
+		{"POST /app/desk/tickets/{id}/topic", w.page(agentOnly, w.ticketAction("topic", w.update(topicInput)))},
+		{"POST /app/desk/tickets/{id}/deadline", w.page(agentOnly, w.ticketAction("deadline", w.update(w.deadlineInput)))},
+		{"POST /app/desk/tickets/{id}/tags", w.page(agentOnly, w.ticketAction("tags", w.update(tagsInput)))},
+		{"POST /app/desk/tickets/{id}/fields", w.page(agentOnly, w.ticketAction("fields", w.update(w.fieldsInput)))},
+		{"POST /app/desk/tickets/{id}/close", w.page(agentOnly, w.ticketAction("close", w.closeTicket))},
+		{"POST /app/desk/tickets/{id}/reopen", w.page(agentOnly, w.ticketAction("reopen", w.reopen))},
+		{"POST /app/desk/tickets/{id}/merge", w.page(agentOnly, w.ticketAction("merge", w.merge))},
+		{"POST /app/desk/tickets/{id}/delete", w.page(agentOnly, w.ticketAction("delete", w.deleteTicket))},
+		{"POST /app/desk/tickets/{id}/restore", w.page(agentOnly, w.ticketAction("restore", w.restore))},
+		{"GET /app/desk/analytics", w.page(agentOnly, w.analytics)},
+		{"GET /app/desk/analytics.csv", w.page(agentOnly, w.analyticsCSV)},
+	}
+}
