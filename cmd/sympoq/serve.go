@@ -108,7 +108,12 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 	}
 	jobs.Register(runner, &jobs.BlobCleanWorker{DB: db, Blobs: blobs, Logger: logger})
 	runner.Every(time.Hour, desk.CleanBlobs{})
-	return &app{cfg: cfg, logger: logger, db: db, jobs: runner, desk: desk.New(db, runner, logger, desk.WithBlobs(blobs))}, nil
+	scheduler := &jobs.ScheduleWorker{}
+	jobs.Register(runner, scheduler)
+	runner.Every(jobs.ScheduleInterval, desk.RunScheduledActions{})
+	d := desk.New(db, runner, logger, desk.WithBlobs(blobs))
+	scheduler.Desk = d
+	return &app{cfg: cfg, logger: logger, db: db, jobs: runner, desk: d}, nil
 }
 
 func (a *app) close() { a.db.Close() }

@@ -16,6 +16,9 @@ type Service struct {
 	logger *slog.Logger
 	blobs  *blob.Local
 	limits limitsCache
+	// observeNotify, when set, sees every notification that automation
+	// hands to notifyAll (WithNotifyObserver).
+	observeNotify func(NotifyCall)
 }
 
 // New returns the use cases over db, enqueuing background work on jobs.

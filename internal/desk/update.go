@@ -121,6 +121,7 @@ func (s *Service) Update(ctx context.Context, a Actor, ref string, in UpdateInpu
 				c.p.Add("priority", sympoq.FieldInvalid, "must be one of 1, 2, 3, 4")
 			} else {
 				c.t.Priority = in.Priority.V
+				c.retarget()
 				c.event(sympoq.EvSetPriority, in.Priority.V.String(), "", sympoq.Public, spend())
 			}
 		}
