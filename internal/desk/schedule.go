@@ -372,3 +372,16 @@ func (s *Service) recordBreaches(ctx context.Context, accountID int64, run *Sche
 		}
 	}
 }
+
+// PendingCount is how many tickets the next run of scheduled action id
+// would touch, for the rule list (agents).
+func (s *Service) PendingCount(ctx context.Context, a Actor, id int64) (int, error) {
+	r, err := s.Rule(ctx, a, sympoq.RuleScheduled, id)
+	if err != nil {
+		return 0, err
+	}
+	if !r.Active {
+		return 0, nil
+	}
+	return s.pending(ctx, a.AccountID, r)
+}

@@ -239,7 +239,7 @@ func (tx *Tx) Fired(ctx context.Context, accountID, ruleID, ticketID int64) (int
 // RecordFire notes that rule fired on ticket, leaving it at version.
 func (tx *Tx) RecordFire(ctx context.Context, accountID, ruleID, ticketID, version int64) error {
 	_, err := tx.exec(ctx, `INSERT INTO rule_fires (account_id, rule_id, ticket_id, version, fired_at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (account_id, rule_id, ticket_id) DO UPDATE SET version = excluded.version, fired_at = excluded.fired_at`,
+		ON CONFLICT (account_id, ticket_id, rule_id) DO UPDATE SET version = excluded.version, fired_at = excluded.fired_at`,
 		accountID, ruleID, ticketID, version, tx.now.UnixMicro())
 	return err
 }

@@ -27,7 +27,7 @@ CREATE TABLE rule_fires (
     ticket_id  BIGINT  NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
     version    BIGINT  NOT NULL,
     fired_at   BIGINT  NOT NULL,
-    PRIMARY KEY (account_id, rule_id, ticket_id)
+    PRIMARY KEY (account_id, ticket_id, rule_id)
 );
 CREATE INDEX rule_fires_ticket_fk ON rule_fires (ticket_id);
 
