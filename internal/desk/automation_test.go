@@ -448,7 +448,7 @@ func TestBadRulesRefused(t *testing.T) {
 				Set: desk.Some(sympoq.RuleValues{Queue: 9999, Topic: 9999})},
 				[]string{"conditions[0].id", "conditions[1].id", "conditions[2].key", "set.queue", "set.topic"}},
 			{"inactive agent", sub, desk.RuleInput{Description: desk.Some("r"), Channel: desk.Some(sympoq.ChannelAPI),
-				Set: desk.Some(sympoq.RuleValues{Assign: sympoq.AssignAgent, Agent: gone.ID}),
+				Set:    desk.Some(sympoq.RuleValues{Assign: sympoq.AssignAgent, Agent: gone.ID}),
 				Notify: desk.Some([]desk.NotifyInput{{Template: "X", Recipients: []desk.RecipientInput{{Kind: sympoq.RcptAgent, Agent: gone.ID}}}})},
 				[]string{"set.agent", "notify[0].recipients[0].agent"}},
 			{"bad notification", sub, desk.RuleInput{Description: desk.Some("r"), Channel: desk.Some(sympoq.ChannelAPI),
