@@ -107,6 +107,19 @@ func (a *API) Routes() []Route {
 		{"GET /channel/{id}", enumOne(sympoq.Channels, "channel")},
 		{"GET /settings", a.settings},
 		{"PUT /settings", a.updateSettings},
+
+		// Automation (product.md §7): submission rules per channel and
+		// scheduled actions.
+		{"GET /rules", a.rules},
+		{"GET /rule/{id}", submissionRuleItem.getHandler(a)},
+		{"POST /rule", submissionRuleItem.saveHandler(a, true)},
+		{"PUT /rule/{id}", submissionRuleItem.saveHandler(a, false)},
+		{"DELETE /rule/{id}", submissionRuleItem.deleteHandler(a)},
+		{"GET /scheduled_actions", a.scheduledActions},
+		{"GET /scheduled_action/{id}", a.scheduledAction},
+		{"POST /scheduled_action", a.saveScheduledAction(true)},
+		{"PUT /scheduled_action/{id}", a.saveScheduledAction(false)},
+		{"DELETE /scheduled_action/{id}", scheduledActionItem.deleteHandler(a)},
 	}
 	out := make([]Route, 0, len(routes))
 	for _, rt := range routes {

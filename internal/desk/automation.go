@@ -164,7 +164,8 @@ func (s *Service) submissionRules(ctx context.Context, tx *store.Tx, set *sympoq
 }
 
 // recordSubmissionRules writes, after the ticket and its Submitted event,
-// one Rule event per applied or skipped rule (and the Assign event of a
+// one Rule event per applied rule that has values or notifications, one per
+// skipped rule (and the Assign event of a
 // rule's assignment), and hands each applied rule's notifications over with
 // its event.
 func (s *Service) recordSubmissionRules(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, o *workflow.Outcome, agentName func(int64) string) error {
@@ -182,6 +183,9 @@ func (s *Service) recordSubmissionRules(ctx context.Context, tx *store.Tx, set *
 		}
 	}
 	for _, a := range o.Applied {
+		if a.Rule.Set.Empty() && len(a.Rule.Notify) == 0 {
+			continue // a rule with nothing to do (a fresh Catch all) leaves no trace
+		}
 		desc := fmt.Sprintf("Rule %q applied", a.Rule.Description)
 		if len(a.Set) > 0 {
 			desc += ": " + strings.Join(a.Set, "; ")

@@ -62,7 +62,14 @@ func TestAccountIsolation(t *testing.T) {
 		cfB, err := s.desk.SaveCustomField(ctx, sys, 0, desk.CustomFieldInput{Label: desk.Some(marker + " Browser"), Key: desk.Some("browser")})
 		must(t, err)
 
-		ids := map[string]int64{"custom_field": cfB.ID, "canned_reply": cannedB.ID, "agent": agB.ID, "customer": cuB.ID, "queue": qB.ID, "topic": tB.ID,
+		ruleB, err := s.desk.SaveRule(ctx, sys, sympoq.RuleSubmission, 0, desk.RuleInput{Description: desk.Some(marker + " rule"),
+			Channel: desk.Some(sympoq.ChannelAPI), Set: desk.Some(sympoq.RuleValues{Queue: qB.ID})})
+		must(t, err)
+		schedB, err := s.desk.SaveRule(ctx, sys, sympoq.RuleScheduled, 0, desk.RuleInput{Description: desk.Some(marker + " action"),
+			Time: desk.Some(sympoq.TimeCondition{Event: sympoq.AfterCreated, Hours: 1}), Set: desk.Some(sympoq.RuleValues{Queue: qB.ID})})
+		must(t, err)
+
+		ids := map[string]int64{"rule": ruleB.ID, "scheduled_action": schedB.ID, "custom_field": cfB.ID, "canned_reply": cannedB.ID, "agent": agB.ID, "customer": cuB.ID, "queue": qB.ID, "topic": tB.ID,
 			"group": gB.ID, "tag": tagB.ID, "apikey": keyOfB.ID, "ticket": tkB.ID}
 		// Bodies that try to reach B through references.
 		bodies := map[string]any{
@@ -99,12 +106,18 @@ func TestAccountIsolation(t *testing.T) {
 			"PUT /canned_reply/{id}":       map[string]any{"name": "Hijacked"},
 			"POST /custom_field":           map[string]any{"label": "Probe", "topics": []int64{tB.ID}},
 			"PUT /custom_field/{id}":       map[string]any{"label": "Hijacked"},
+			"POST /rule":                   map[string]any{"description": "Probe", "channel": 3, "set": map[string]any{"queue": qB.ID}},
+			"PUT /rule/{id}":               map[string]any{"description": "Hijacked"},
+			"POST /scheduled_action": map[string]any{"description": "Probe", "time": map[string]any{"event": "after_created", "hours": 1},
+				"set": map[string]any{"queue": qB.ID}},
+			"PUT /scheduled_action/{id}": map[string]any{"description": "Hijacked"},
 		}
 		// Status A must get on each route; anything with B's id is 404.
 		want := map[string]int{
 			"POST /agent": 400, "POST /customer": 400, "POST /queue": 400, "POST /topic": 400, "PUT /settings": 400,
 			"POST /group": 201, "POST /tag": 201, "PUT /profile": 200, "POST /profile/apikeys": 201,
 			"POST /request": 400, "POST /ticket": 400, "POST /canned_reply": 400, "POST /custom_field": 400,
+			"POST /rule": 400, "POST /scheduled_action": 400,
 		}
 
 		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
