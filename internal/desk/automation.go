@@ -43,8 +43,10 @@ func calendar(set *sympoq.Settings) worktime.Calendar {
 }
 
 // facts loads what the rules may depend on: queues, topics, active agents,
-// each queue's agents with their loads.
-func facts(ctx context.Context, tx *store.Tx, accountID int64, set *sympoq.Settings, now time.Time) (*workflow.Facts, error) {
+// each queue's agents, with their open-ticket loads when withLoads (a
+// count over the account's open assigned tickets: only least-loaded
+// assignment needs it).
+func facts(ctx context.Context, tx *store.Tx, accountID int64, set *sympoq.Settings, now time.Time, withLoads bool) (*workflow.Facts, error) {
 	f := &workflow.Facts{Now: now, Calendar: calendar(set), Queues: map[int64]string{}, Topics: map[int64]string{},
 		Agents: map[int64]string{}, Admins: map[int64]bool{}, QueueAgents: map[int64][]workflow.Agent{},
 		RoundRobin: map[int64]int64{}}
@@ -58,9 +60,11 @@ func facts(ctx context.Context, tx *store.Tx, accountID int64, set *sympoq.Setti
 			f.Admins[a.ID] = true
 		}
 	}
-	loads, err := tx.AgentLoads(ctx, accountID)
-	if err != nil {
-		return nil, err
+	loads := map[int64]int{}
+	if withLoads {
+		if loads, err = tx.AgentLoads(ctx, accountID); err != nil {
+			return nil, err
+		}
 	}
 	qs, err := tx.Queues(ctx, accountID)
 	if err != nil {
@@ -102,10 +106,18 @@ func (s *Service) submissionRules(ctx context.Context, tx *store.Tx, set *sympoq
 	if err != nil {
 		return nil, err
 	}
+	// Rules that can do nothing (a fresh Catch all) need no facts.
+	active, loads := false, false
+	for _, r := range rules {
+		if r.Active && r.Kind == sympoq.RuleSubmission && r.Channel == t.Channel && (!r.Set.Empty() || len(r.Notify) > 0) {
+			active = true
+			loads = loads || r.Set.Assign == sympoq.AssignLeastLoaded
+		}
+	}
 	var o *workflow.Outcome
 	var f *workflow.Facts
-	if len(rules) > 0 {
-		if f, err = facts(ctx, tx, t.AccountID, set, now); err != nil {
+	if active {
+		if f, err = facts(ctx, tx, t.AccountID, set, now, loads); err != nil {
 			return nil, err
 		}
 		for _, r := range rules {

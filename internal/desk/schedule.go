@@ -108,7 +108,7 @@ func (s *Service) runRule(ctx context.Context, accountID int64, rule *sympoq.Rul
 		return err
 	}
 	now := r.Now()
-	f, err := facts(ctx, r, accountID, set, now)
+	f, err := facts(ctx, r, accountID, set, now, false)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (s *Service) fireBatch(ctx context.Context, accountID int64, rule *sympoq.R
 		if err != nil {
 			return err
 		}
-		f, err := facts(ctx, tx, accountID, set, tx.Now())
+		f, err := facts(ctx, tx, accountID, set, tx.Now(), false)
 		if err != nil {
 			return err
 		}

@@ -95,7 +95,7 @@ func TestAutomationAPI(t *testing.T) {
 		// Scheduled actions, with what the next run would touch.
 		sid := s.create(admin, "/scheduled_action", map[string]any{"description": "Tag everything open",
 			"not": []string{"closed"}, "time": map[string]any{"event": "after_created", "hours": 0},
-			"set": map[string]any{"tags": []string{"seen"}},
+			"set":    map[string]any{"tags": []string{"seen"}},
 			"notify": []map[string]any{{"template": "DEADLINE", "recipients": []map[string]any{{"kind": "queue_managers"}, {"kind": "address", "address": "ops@example.com"}}}}})
 		var acts []struct {
 			ID      int64
