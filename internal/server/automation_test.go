@@ -73,11 +73,20 @@ func TestAutomationAPI(t *testing.T) {
 		if r := s.call("GET", "", api+"/ticket/"+tk.ID+"?event_log=1", admin, nil); !strings.Contains(string(r.body), `Rule \"Urgent words\" applied: queue Sales; priority Urgent; tags outage`) {
 			t.Errorf("no Rule event: %s", r.body)
 		}
-		// The customer does not see the internal Rule event.
+		// Agents see the service-target times; the customer neither them
+		// nor the internal Rule event.
 		r = s.call("POST", "", api+"/request", customer, map[string]any{"description": "down again"})
 		r.decode(t, &tk)
-		if r := s.call("GET", "", api+"/ticket/"+tk.ID+"?event_log=1", customer, nil); r.status != 200 || strings.Contains(string(r.body), `"Rule"`) {
+		if r := s.call("GET", "", api+"/ticket/"+tk.ID+"?event_log=1", customer, nil); r.status != 200 || strings.Contains(string(r.body), `"Rule"`) ||
+			strings.Contains(string(r.body), `"response_due"`) {
 			t.Errorf("customer's view: %d %s", r.status, r.body)
+		}
+		if r := s.call("GET", "", api+"/ticket/"+tk.ID, admin, nil); !strings.Contains(string(r.body), `"response_due":"`) ||
+			strings.Contains(string(r.body), `"response_breached"`) {
+			t.Errorf("agent's view: %s", r.body)
+		}
+		if r := s.call("PUT", "", api+"/ticket/"+tk.ID, admin, map[string]any{"response_breached": nil}); r.status != 403 {
+			t.Errorf("writing response_breached: %d %s", r.status, r.body)
 		}
 
 		r = s.call("POST", "", api+"/rule", admin, map[string]any{"description": "Broken", "channel": 3,
