@@ -592,3 +592,33 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestScheduledDeadReference: a scheduled action whose queue was deleted
+// after it was saved is skipped with the reason in the ticket's log, once
+// per episode, and changes nothing else.
+func TestScheduledDeadReference(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newAutoEnv(t, db)
+		temp := e.queue("Temporary")
+		ok(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleScheduled, 0, desk.RuleInput{Description: desk.Some("Move old"),
+			Time: desk.Some(sympoq.TimeCondition{Event: sympoq.AfterCreated, Hours: 1}),
+			Set:  desk.Some(sympoq.RuleValues{Queue: temp.ID, Priority: sympoq.PriorityHigh})})).get(t)
+		must(t, e.d.DeleteQueue(e.ctx, e.sys, temp.ID))
+		v := e.submit(e.customer("Dora", 0), "old", sympoq.ChannelAPI)
+		e.at(mon.Add(2 * time.Hour))
+		if r := e.run(); r.Fired != 0 || r.Skipped != 1 {
+			t.Fatalf("run %+v, want one skip", r)
+		}
+		if r := e.run(); r.Skipped != 0 {
+			t.Errorf("the skip repeated: %+v", r)
+		}
+		tk := e.ticket(v.ID)
+		if tk.Priority != sympoq.PriorityNormal || tk.Queue != v.Queue || !tk.Updated.Equal(v.Updated) {
+			t.Errorf("skipped rule changed the ticket: priority %d queue %d updated %v", tk.Priority, tk.Queue, tk.Updated)
+		}
+		want := fmt.Sprintf(`Scheduled action "Move old" skipped: queue %d no longer exists`, temp.ID)
+		if evs := e.events(v.ID, sympoq.EvRule); count(evs, want) != 1 {
+			t.Errorf("rule events %q, want %q", evs, want)
+		}
+	})
+}

@@ -290,7 +290,9 @@ func (s *Service) fire(ctx context.Context, tx *store.Tx, set *sympoq.Settings, 
 		}
 		ruleEv = c.event(sympoq.EvRule, desc, "", sympoq.Internal, 0)
 	}
-	t.Updated = tx.Now()
+	if reason == "" {
+		t.Updated = tx.Now() // a skip is recorded, but is no update of the ticket
+	}
 	if err := tx.UpdateTicket(ctx, t, version); err != nil {
 		return false, err
 	}
