@@ -12,33 +12,35 @@ import (
 	"github.com/sympoq/sympoq/internal/worktime"
 )
 
-// NotifyCall is one hand-over of notifications by automation: the ticket,
+// RuleNotice is one hand-over of notifications by automation: the ticket,
 // the event they are about, and the specs.
-type NotifyCall struct {
+type RuleNotice struct {
 	Ticket *sympoq.Ticket
 	Event  *sympoq.Event
 	Specs  []sympoq.NotifySpec
 }
 
-// WithNotifyObserver makes fn see every notification that submission rules
+// WithRuleNotices makes fn see every notification that submission rules
 // and scheduled actions produce, as it is handed to the sender (in the
 // transaction, before commit).
-func WithNotifyObserver(fn func(NotifyCall)) Option { return func(s *Service) { s.observeNotify = fn } }
+func WithRuleNotices(fn func(RuleNotice)) Option {
+	return func(s *Service) { s.observeRuleNotices = fn }
+}
 
 // notify hands specs about t and ev to the notification sender.
-func (s *Service) notify(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, specs []sympoq.NotifySpec) error {
+func (s *Service) ruleNotify(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, specs []sympoq.NotifySpec) error {
 	if len(specs) == 0 {
 		return nil
 	}
-	if s.observeNotify != nil {
+	if s.observeRuleNotices != nil {
 		cp := *t
-		s.observeNotify(NotifyCall{Ticket: &cp, Event: ev, Specs: specs})
+		s.observeRuleNotices(RuleNotice{Ticket: &cp, Event: ev, Specs: specs})
 	}
 	return s.notifyAll(ctx, tx, set, t, ev, specs)
 }
 
 // calendar is the account's working-time calendar.
-func calendar(set *sympoq.Settings) worktime.Calendar {
+func workCalendar(set *sympoq.Settings) worktime.Calendar {
 	return worktime.New(set.General.WorkingTime, set.Location())
 }
 
@@ -46,8 +48,8 @@ func calendar(set *sympoq.Settings) worktime.Calendar {
 // each queue's agents, with their open-ticket loads when withLoads (a
 // count over the account's open assigned tickets: only least-loaded
 // assignment needs it).
-func facts(ctx context.Context, tx *store.Tx, accountID int64, set *sympoq.Settings, now time.Time, withLoads bool) (*workflow.Facts, error) {
-	f := &workflow.Facts{Now: now, Calendar: calendar(set), Queues: map[int64]string{}, Topics: map[int64]string{},
+func ruleFacts(ctx context.Context, tx *store.Tx, accountID int64, set *sympoq.Settings, now time.Time, withLoads bool) (*workflow.Facts, error) {
+	f := &workflow.Facts{Now: now, Calendar: workCalendar(set), Queues: map[int64]string{}, Topics: map[int64]string{},
 		Agents: map[int64]string{}, Admins: map[int64]bool{}, QueueAgents: map[int64][]workflow.Agent{},
 		RoundRobin: map[int64]int64{}}
 	agents, err := tx.ActiveAgents(ctx, accountID)
@@ -117,7 +119,7 @@ func (s *Service) submissionRules(ctx context.Context, tx *store.Tx, set *sympoq
 	var o *workflow.Outcome
 	var f *workflow.Facts
 	if active {
-		if f, err = facts(ctx, tx, t.AccountID, set, now, loads); err != nil {
+		if f, err = ruleFacts(ctx, tx, t.AccountID, set, now, loads); err != nil {
 			return nil, err
 		}
 		for _, r := range rules {
@@ -162,7 +164,7 @@ func (s *Service) submissionRules(ctx context.Context, tx *store.Tx, set *sympoq
 		t.Assignee, t.AssignedOn = o.Assignee, now
 		t.Status = sympoq.NextStatus(t.Status, sympoq.EvAssign, true, sympoq.TransitionRules{}).Status
 	}
-	cal := calendar(set)
+	cal := workCalendar(set)
 	target := set.ServiceTargets.For(t.Priority)
 	if !o.Deadline.IsZero() {
 		t.Deadline = o.Deadline
@@ -206,7 +208,7 @@ func (s *Service) recordSubmissionRules(ctx context.Context, tx *store.Tx, set *
 		if err != nil {
 			return err
 		}
-		if err := s.notify(ctx, tx, set, t, e, a.Notify); err != nil {
+		if err := s.ruleNotify(ctx, tx, set, t, e, a.Notify); err != nil {
 			return err
 		}
 	}
@@ -230,7 +232,7 @@ const (
 // once: a time on the ticket row and an internal Rule event. responded and
 // closed are the instants of a reply or close being recorded right now (the
 // target was met if they came in time).
-func breaches(t *sympoq.Ticket, set *sympoq.Settings, now time.Time) []*sympoq.Event {
+func dueBreaches(t *sympoq.Ticket, set *sympoq.Settings, now time.Time) []*sympoq.Event {
 	var out []*sympoq.Event
 	loc := set.Location()
 	ev := func(what string, due time.Time) {
@@ -254,7 +256,7 @@ func breaches(t *sympoq.Ticket, set *sympoq.Settings, now time.Time) []*sympoq.E
 // checkBreaches records the breaches of the ticket being changed, as part
 // of the change (a reply or close that comes too late).
 func (c *change) checkBreaches() {
-	c.events = append(c.events, breaches(c.t, c.set, c.tx.Now())...)
+	c.events = append(c.events, dueBreaches(c.t, c.set, c.tx.Now())...)
 }
 
 // retarget recomputes the first-response due time from the new priority's
@@ -264,7 +266,7 @@ func (c *change) retarget() {
 	if !c.t.Responded.IsZero() || !c.t.ResponseBreached.IsZero() {
 		return
 	}
-	cal := calendar(c.set)
+	cal := workCalendar(c.set)
 	if d, err := cal.Target(c.set.ServiceTargets.For(c.t.Priority).FirstResponse); err == nil && d > 0 {
 		c.t.ResponseDue = cal.Add(c.t.Created, d).UTC()
 	}

@@ -18,10 +18,10 @@ import (
 	"github.com/sympoq/sympoq/internal/store/storetest"
 )
 
-// noJobs is an Enqueuer for tests whose use cases enqueue nothing.
-type noJobs struct{}
+// noAutoJobs is an Enqueuer for tests whose use cases enqueue nothing.
+type noAutoJobs struct{}
 
-func (noJobs) Enqueue(ctx context.Context, tx *store.Tx, job desk.Job) error {
+func (noAutoJobs) Enqueue(ctx context.Context, tx *store.Tx, job desk.Job) error {
 	return fmt.Errorf("unexpected job %s", job.Kind())
 }
 
@@ -37,19 +37,19 @@ type autoEnv struct {
 	clock atomic.Int64 // unix micros
 
 	mu       sync.Mutex
-	notified []desk.NotifyCall
+	notified []desk.RuleNotice
 }
 
 // Monday 30 November 2026, 10:00 UTC: working time (Mon–Fri 9–17).
-var mon = time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+var autoMonday = time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
 
 func newAutoEnv(t *testing.T, db *store.DB) *autoEnv {
 	t.Helper()
 	e := &autoEnv{t: t, ctx: context.Background(), db: db}
-	e.clock.Store(mon.UnixMicro())
+	e.clock.Store(autoMonday.UnixMicro())
 	db.Now = func() time.Time { return time.UnixMicro(e.clock.Load()).UTC() }
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.d = desk.New(db, noJobs{}, logger, desk.WithNotifyObserver(func(c desk.NotifyCall) {
+	e.d = desk.New(db, noAutoJobs{}, logger, desk.WithRuleNotices(func(c desk.RuleNotice) {
 		e.mu.Lock()
 		e.notified = append(e.notified, c)
 		e.mu.Unlock()
@@ -65,14 +65,14 @@ func newAutoEnv(t *testing.T, db *store.DB) *autoEnv {
 func (e *autoEnv) at(t time.Time) { e.clock.Store(t.UnixMicro()) }
 
 // result carries a use case's answer to get, which fails the test on error.
-type result[T any] struct {
+type autoResult[T any] struct {
 	v   T
 	err error
 }
 
-func ok[T any](v T, err error) result[T] { return result[T]{v, err} }
+func res[T any](v T, err error) autoResult[T] { return autoResult[T]{v, err} }
 
-func (r result[T]) get(t *testing.T) T {
+func (r autoResult[T]) get(t *testing.T) T {
 	t.Helper()
 	if r.err != nil {
 		t.Fatal(r.err)
@@ -81,11 +81,11 @@ func (r result[T]) get(t *testing.T) T {
 }
 
 func (e *autoEnv) queue(name string) *sympoq.Queue {
-	return ok(e.d.SaveQueue(e.ctx, e.sys, 0, desk.ItemInput{Name: desk.Some(name)})).get(e.t)
+	return res(e.d.SaveQueue(e.ctx, e.sys, 0, desk.ItemInput{Name: desk.Some(name)})).get(e.t)
 }
 
 func (e *autoEnv) agent(name string, q int64) *sympoq.User {
-	return ok(e.d.CreateUser(e.ctx, e.sys, sympoq.KindAgent, desk.UserInput{Name: desk.Some(name),
+	return res(e.d.CreateUser(e.ctx, e.sys, sympoq.KindAgent, desk.UserInput{Name: desk.Some(name),
 		Email: desk.Some(strings.ToLower(name) + "@desk.test"), Permissions: desk.Some([]desk.Permission{{Queue: q, Role: sympoq.RoleAgent}})})).get(e.t)
 }
 
@@ -94,21 +94,21 @@ func (e *autoEnv) customer(name string, group int64) *sympoq.User {
 	if group != 0 {
 		in.Group = desk.Some(desk.Ref{ID: group})
 	}
-	return ok(e.d.CreateUser(e.ctx, e.sys, sympoq.KindCustomer, in)).get(e.t)
+	return res(e.d.CreateUser(e.ctx, e.sys, sympoq.KindCustomer, in)).get(e.t)
 }
 
 func (e *autoEnv) submit(cust *sympoq.User, subject string, ch sympoq.Channel) *desk.TicketView {
-	return ok(e.d.Submit(e.ctx, e.sys, desk.SubmitInput{Subject: desk.Some(subject), Description: desk.Some("Please help: " + subject),
+	return res(e.d.Submit(e.ctx, e.sys, desk.SubmitInput{Subject: desk.Some(subject), Description: desk.Some("Please help: " + subject),
 		Customer: desk.Some(desk.CustomerInput{ID: desk.Some(cust.ID)}), Channel: ch})).get(e.t)
 }
 
 func (e *autoEnv) ticket(id int64) *sympoq.Ticket {
-	return ok(e.db.Read().Ticket(e.ctx, e.acct, id)).get(e.t)
+	return res(e.db.Read().Ticket(e.ctx, e.acct, id)).get(e.t)
 }
 
 // events returns the descriptions of the ticket's events with action a.
 func (e *autoEnv) events(id int64, a sympoq.EventAction) []string {
-	evs := ok(e.db.Read().Events(e.ctx, e.acct, id, store.EventFilter{Internal: true})).get(e.t)
+	evs := res(e.db.Read().Events(e.ctx, e.acct, id, store.EventFilter{Internal: true})).get(e.t)
 	var out []string
 	for _, ev := range evs {
 		if ev.Action == a {
@@ -119,16 +119,16 @@ func (e *autoEnv) events(id int64, a sympoq.EventAction) []string {
 }
 
 func (e *autoEnv) run() desk.ScheduleRun {
-	return ok(e.d.RunScheduleAccount(e.ctx, e.acct)).get(e.t)
+	return res(e.d.RunScheduleAccount(e.ctx, e.acct)).get(e.t)
 }
 
-func (e *autoEnv) notifications() []desk.NotifyCall {
+func (e *autoEnv) notifications() []desk.RuleNotice {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]desk.NotifyCall(nil), e.notified...)
+	return append([]desk.RuleNotice(nil), e.notified...)
 }
 
-func count(list []string, prefix string) int {
+func countPrefix(list []string, prefix string) int {
 	n := 0
 	for _, s := range list {
 		if strings.HasPrefix(s, prefix) {
@@ -145,10 +145,10 @@ func count(list []string, prefix string) int {
 func TestScheduledEscalation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newAutoEnv(t, db)
-		vip := ok(e.d.SaveGroup(e.ctx, e.sys, 0, desk.ItemInput{Name: desk.Some("VIP")})).get(t)
+		vip := res(e.d.SaveGroup(e.ctx, e.sys, 0, desk.ItemInput{Name: desk.Some("VIP")})).get(t)
 		esc := e.queue("Escalations")
 		esme := e.agent("Esme", esc.ID)
-		rule := ok(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleScheduled, 0, desk.RuleInput{
+		rule := res(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleScheduled, 0, desk.RuleInput{
 			Description: desk.Some("Escalate unsolved VIP tickets"),
 			Conditions:  desk.Some([]sympoq.Condition{{Field: sympoq.CondGroup, Op: sympoq.OpIs, ID: vip.ID}}),
 			Not:         desk.Some([]sympoq.TicketNot{sympoq.NotClosed}),
@@ -166,7 +166,7 @@ func TestScheduledEscalation(t *testing.T) {
 
 		// Friday 10:00: one day after the deadline, not three.
 		e.at(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC))
-		if n := ok(e.d.PendingCount(e.ctx, e.sys, rule.ID)).get(t); n != 0 {
+		if n := res(e.d.PendingCount(e.ctx, e.sys, rule.ID)).get(t); n != 0 {
 			t.Errorf("pending on Friday = %d, want 0", n)
 		}
 		if r := e.run(); r.Fired != 0 || r.Breaches != 4 {
@@ -174,7 +174,7 @@ func TestScheduledEscalation(t *testing.T) {
 		}
 		// Sunday 11:00: three days past, but outside working time.
 		e.at(time.Date(2026, 12, 6, 11, 0, 0, 0, time.UTC))
-		if n := ok(e.d.PendingCount(e.ctx, e.sys, rule.ID)).get(t); n != 1 {
+		if n := res(e.d.PendingCount(e.ctx, e.sys, rule.ID)).get(t); n != 1 {
 			t.Errorf("pending on Sunday = %d, want 1", n)
 		}
 		if r := e.run(); r.Fired != 0 || !r.OutsideWorkingTime {
@@ -189,7 +189,7 @@ func TestScheduledEscalation(t *testing.T) {
 		if got.Priority != sympoq.PriorityUrgent || got.Queue != esc.ID || got.Assignee != esme.ID || got.Status != sympoq.StatusWorking {
 			t.Errorf("escalated ticket: priority %d queue %d assignee %d status %d", got.Priority, got.Queue, got.Assignee, got.Status)
 		}
-		if rules := e.events(got.ID, sympoq.EvRule); count(rules, `Scheduled action "Escalate unsolved VIP tickets" applied`) != 1 {
+		if rules := e.events(got.ID, sympoq.EvRule); countPrefix(rules, `Scheduled action "Escalate unsolved VIP tickets" applied`) != 1 {
 			t.Errorf("rule events %q", rules)
 		}
 		for _, a := range []sympoq.EventAction{sympoq.EvSetPriority, sympoq.EvMove, sympoq.EvAssign} {
@@ -218,11 +218,11 @@ func TestScheduledEscalation(t *testing.T) {
 		if r := e.run(); r.Fired != 0 {
 			t.Errorf("second run fired %d", r.Fired)
 		}
-		if n := ok(e.d.PendingCount(e.ctx, e.sys, rule.ID)).get(t); n != 0 {
+		if n := res(e.d.PendingCount(e.ctx, e.sys, rule.ID)).get(t); n != 0 {
 			t.Errorf("pending after firing = %d", n)
 		}
 		// ...until the ticket changes.
-		ok(e.d.Note(e.ctx, desk.System(e.acct), got.DisplayID, desk.MessageInput{Message: desk.Some("looking")})).get(t)
+		res(e.d.Note(e.ctx, desk.System(e.acct), got.DisplayID, desk.MessageInput{Message: desk.Some("looking")})).get(t)
 		if r := e.run(); r.Fired != 1 {
 			t.Errorf("after a change: fired %d, want 1", r.Fired)
 		}
@@ -234,7 +234,7 @@ func TestScheduledEscalation(t *testing.T) {
 				t.Errorf("ticket %d breach times %v %v", id, tk.ResponseBreached, tk.ResolutionBreached)
 			}
 			rules := e.events(id, sympoq.EvRule)
-			if count(rules, desk.BreachFirstResponse) != 1 || count(rules, desk.BreachResolution) != 1 {
+			if countPrefix(rules, desk.BreachFirstResponse) != 1 || countPrefix(rules, desk.BreachResolution) != 1 {
 				t.Errorf("ticket %d breach events %q", id, rules)
 			}
 		}
@@ -247,7 +247,7 @@ func TestScheduledEscalation(t *testing.T) {
 func TestScheduledCloseWaitingForCustomer(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newAutoEnv(t, db)
-		rule := ok(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleScheduled, 0, desk.RuleInput{
+		rule := res(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleScheduled, 0, desk.RuleInput{
 			Description: desk.Some("Close after two days without an answer"),
 			Conditions:  desk.Some([]sympoq.Condition{{Field: sympoq.CondStatus, Op: sympoq.OpIs, ID: int64(sympoq.StatusPending)}}),
 			Not:         desk.Some([]sympoq.TicketNot{sympoq.NotRespondedByCustomer, sympoq.NotClosed}),
@@ -260,19 +260,19 @@ func TestScheduledCloseWaitingForCustomer(t *testing.T) {
 		silent := e.submit(cw, "silent", sympoq.ChannelEmail)
 		answered := e.submit(e.customer("Ana", 0), "answered", sympoq.ChannelEmail)
 		for _, tk := range []*desk.TicketView{silent, answered} {
-			ok(e.d.Reply(e.ctx, e.sys, tk.DisplayID, desk.MessageInput{Message: desk.Some("Does this help?")})).get(t)
+			res(e.d.Reply(e.ctx, e.sys, tk.DisplayID, desk.MessageInput{Message: desk.Some("Does this help?")})).get(t)
 		}
 		// Ana answers on Tuesday; the desk answers her again; then silence.
-		e.at(mon.Add(24 * time.Hour))
-		anaActor := sympoq.NewActor(ok(e.db.Read().User(e.ctx, e.acct, answered.Customer)).get(t))
-		ok(e.d.Reply(e.ctx, anaActor, answered.DisplayID, desk.MessageInput{Message: desk.Some("Not quite")})).get(t)
+		e.at(autoMonday.Add(24 * time.Hour))
+		anaActor := sympoq.NewActor(res(e.db.Read().User(e.ctx, e.acct, answered.Customer)).get(t))
+		res(e.d.Reply(e.ctx, anaActor, answered.DisplayID, desk.MessageInput{Message: desk.Some("Not quite")})).get(t)
 
-		e.at(mon.Add(47 * time.Hour))
+		e.at(autoMonday.Add(47 * time.Hour))
 		if r := e.run(); r.Fired != 0 {
 			t.Errorf("after 47 hours fired %d", r.Fired)
 		}
-		e.at(mon.Add(48 * time.Hour))
-		if n := ok(e.d.PendingCount(e.ctx, e.sys, rule.ID)).get(t); n != 1 {
+		e.at(autoMonday.Add(48 * time.Hour))
+		if n := res(e.d.PendingCount(e.ctx, e.sys, rule.ID)).get(t); n != 1 {
 			t.Errorf("pending = %d, want 1", n)
 		}
 		if r := e.run(); r.Fired != 1 {
@@ -285,7 +285,7 @@ func TestScheduledCloseWaitingForCustomer(t *testing.T) {
 		if close := e.events(s.ID, sympoq.EvClose); len(close) != 1 {
 			t.Errorf("close events %q", close)
 		}
-		evs := ok(e.db.Read().Events(e.ctx, e.acct, s.ID, store.EventFilter{Internal: true})).get(t)
+		evs := res(e.db.Read().Events(e.ctx, e.acct, s.ID, store.EventFilter{Internal: true})).get(t)
 		for _, ev := range evs {
 			if ev.Action == sympoq.EvClose && (ev.AppliedBy != 0 || ev.AppliedName != "") {
 				t.Errorf("close applied by %d %q, want the system", ev.AppliedBy, ev.AppliedName)
@@ -321,17 +321,17 @@ func TestSubmissionRules(t *testing.T) {
 		e := newAutoEnv(t, db)
 		sales := e.queue("Sales")
 		a1, a2 := e.agent("Alma", sales.ID), e.agent("Bert", sales.ID)
-		rules := ok(e.d.Rules(e.ctx, e.sys, sympoq.RuleSubmission, sympoq.ChannelEmail)).get(t)
+		rules := res(e.d.Rules(e.ctx, e.sys, sympoq.RuleSubmission, sympoq.ChannelEmail)).get(t)
 		if len(rules) != 1 || !rules[0].System || rules[0].Description != sympoq.CatchAllDescription {
 			t.Fatalf("a new account's email rules: %+v", rules)
 		}
 		catchAll := rules[0]
-		ok(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleSubmission, catchAll.ID, desk.RuleInput{
+		res(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleSubmission, catchAll.ID, desk.RuleInput{
 			Set: desk.Some(sympoq.RuleValues{Priority: sympoq.PriorityLow, Tags: []string{"email"}})})).get(t)
 		if err := e.d.DeleteRule(e.ctx, e.sys, sympoq.RuleSubmission, catchAll.ID); sympoq.ErrorCode(err) != sympoq.EConflict {
 			t.Errorf("deleting the Catch all: %v", err)
 		}
-		ok(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleSubmission, 0, desk.RuleInput{
+		res(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleSubmission, 0, desk.RuleInput{
 			Description: desk.Some("Orders to sales"), Channel: desk.Some(sympoq.ChannelEmail), Priority: desk.Some(10),
 			Match: desk.Some(sympoq.MatchAny),
 			Conditions: desk.Some([]sympoq.Condition{
@@ -355,13 +355,13 @@ func TestSubmissionRules(t *testing.T) {
 			if want := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC); !v.Deadline.Equal(want) {
 				t.Errorf("deadline %v, want %v (High: one working day)", v.Deadline, want)
 			}
-			if !v.ResponseDue.Equal(mon.Add(4 * time.Hour)) {
+			if !v.ResponseDue.Equal(autoMonday.Add(4 * time.Hour)) {
 				t.Errorf("first response due %v, want 4 working hours later", v.ResponseDue)
 			}
 			assignees = append(assignees, v.Assignee)
 			evs := e.events(v.ID, sympoq.EvRule)
-			if count(evs, `Rule "Orders to sales" applied: queue Sales; priority High; tags orders; assignee `) != 1 ||
-				count(evs, `Rule "Catch all" applied: tags email`) != 1 {
+			if countPrefix(evs, `Rule "Orders to sales" applied: queue Sales; priority High; tags orders; assignee `) != 1 ||
+				countPrefix(evs, `Rule "Catch all" applied: tags email`) != 1 {
 				t.Errorf("rule events %q", evs)
 			}
 		}
@@ -375,7 +375,7 @@ func TestSubmissionRules(t *testing.T) {
 		}
 
 		// Another channel's rules do not run; the agent's priority wins.
-		v := ok(e.d.Submit(e.ctx, e.sys, desk.SubmitInput{Subject: desk.Some("Order #7"), Description: desk.Some("x"),
+		v := res(e.d.Submit(e.ctx, e.sys, desk.SubmitInput{Subject: desk.Some("Order #7"), Description: desk.Some("x"),
 			Priority: desk.Some(sympoq.PriorityUrgent), Customer: desk.Some(desk.CustomerInput{ID: desk.Some(cust.ID)}),
 			Channel: sympoq.ChannelEmail})).get(t)
 		if v.Priority != sympoq.PriorityUrgent || v.Queue != sales.ID {
@@ -394,18 +394,18 @@ func TestRuleWithDeletedQueue(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newAutoEnv(t, db)
 		temp := e.queue("Temporary")
-		ok(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleSubmission, 0, desk.RuleInput{Description: desk.Some("To temporary"),
+		res(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleSubmission, 0, desk.RuleInput{Description: desk.Some("To temporary"),
 			Channel: desk.Some(sympoq.ChannelAPI), Set: desk.Some(sympoq.RuleValues{Queue: temp.ID, Priority: sympoq.PriorityHigh})})).get(t)
 		if err := e.d.DeleteQueue(e.ctx, e.sys, temp.ID); err != nil {
 			t.Fatal(err)
 		}
 		v := e.submit(e.customer("Sam", 0), "after the queue went", sympoq.ChannelAPI)
-		set := ok(e.d.Settings(e.ctx, e.sys)).get(t)
+		set := res(e.d.Settings(e.ctx, e.sys)).get(t)
 		if v.Queue != set.General.DefaultQueue || v.Priority != sympoq.PriorityNormal {
 			t.Errorf("queue %d priority %d: the dead rule applied", v.Queue, v.Priority)
 		}
 		want := fmt.Sprintf(`Rule "To temporary" skipped: queue %d no longer exists`, temp.ID)
-		if evs := e.events(v.ID, sympoq.EvRule); count(evs, want) != 1 {
+		if evs := e.events(v.ID, sympoq.EvRule); countPrefix(evs, want) != 1 {
 			t.Errorf("rule events %q, want %q", evs, want)
 		}
 	})
@@ -418,7 +418,7 @@ func TestBadRulesRefused(t *testing.T) {
 		e := newAutoEnv(t, db)
 		q := e.queue("Q")
 		gone := e.agent("Gone", q.ID)
-		ok(e.d.UpdateUser(e.ctx, e.sys, sympoq.KindAgent, gone.ID, desk.UserInput{Active: desk.Some(false)})).get(t)
+		res(e.d.UpdateUser(e.ctx, e.sys, sympoq.KindAgent, gone.ID, desk.UserInput{Active: desk.Some(false)})).get(t)
 		sub, sch := sympoq.RuleSubmission, sympoq.RuleScheduled
 		for _, tc := range []struct {
 			name   string
@@ -484,7 +484,7 @@ func TestBadRulesRefused(t *testing.T) {
 				}
 			})
 		}
-		rs := ok(e.d.Rules(e.ctx, e.sys, sympoq.RuleScheduled, 0)).get(t)
+		rs := res(e.d.Rules(e.ctx, e.sys, sympoq.RuleScheduled, 0)).get(t)
 		if len(rs) != 0 {
 			t.Errorf("refused rules stored: %+v", rs)
 		}
@@ -499,27 +499,27 @@ func TestBreachAtReplyAndClose(t *testing.T) {
 		c := e.customer("Rita", 0)
 		timely := e.submit(c, "timely", sympoq.ChannelAPI)
 		late := e.submit(c, "late", sympoq.ChannelAPI)
-		e.at(mon.Add(time.Hour))
-		ok(e.d.Reply(e.ctx, e.sys, timely.DisplayID, desk.MessageInput{Message: desk.Some("on it")})).get(t)
-		ok(e.d.Close(e.ctx, e.sys, timely.DisplayID, desk.CloseInput{})).get(t)
+		e.at(autoMonday.Add(time.Hour))
+		res(e.d.Reply(e.ctx, e.sys, timely.DisplayID, desk.MessageInput{Message: desk.Some("on it")})).get(t)
+		res(e.d.Close(e.ctx, e.sys, timely.DisplayID, desk.CloseInput{})).get(t)
 		// Normal: first response 8 working hours, i.e. Tuesday 10:00.
 		e.at(time.Date(2026, 12, 1, 10, 30, 0, 0, time.UTC))
-		ok(e.d.Reply(e.ctx, e.sys, late.DisplayID, desk.MessageInput{Message: desk.Some("sorry")})).get(t)
+		res(e.d.Reply(e.ctx, e.sys, late.DisplayID, desk.MessageInput{Message: desk.Some("sorry")})).get(t)
 		tk := e.ticket(late.ID)
 		if !tk.ResponseBreached.Equal(e.db.Now()) || !tk.ResolutionBreached.IsZero() {
 			t.Errorf("late reply: breaches %v %v", tk.ResponseBreached, tk.ResolutionBreached)
 		}
-		ok(e.d.Reply(e.ctx, e.sys, late.DisplayID, desk.MessageInput{Message: desk.Some("again")})).get(t)
+		res(e.d.Reply(e.ctx, e.sys, late.DisplayID, desk.MessageInput{Message: desk.Some("again")})).get(t)
 		e.at(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)) // past Thursday's deadline
-		ok(e.d.Close(e.ctx, e.sys, late.DisplayID, desk.CloseInput{})).get(t)
+		res(e.d.Close(e.ctx, e.sys, late.DisplayID, desk.CloseInput{})).get(t)
 		if r := e.run(); r.Breaches != 0 {
 			t.Errorf("the scheduler found %d more breaches", r.Breaches)
 		}
 		evs := e.events(late.ID, sympoq.EvRule)
-		if count(evs, desk.BreachFirstResponse) != 1 || count(evs, desk.BreachResolution) != 1 {
+		if countPrefix(evs, desk.BreachFirstResponse) != 1 || countPrefix(evs, desk.BreachResolution) != 1 {
 			t.Errorf("late ticket breach events %q", evs)
 		}
-		if evs := e.events(timely.ID, sympoq.EvRule); count(evs, "Service target breached") != 0 {
+		if evs := e.events(timely.ID, sympoq.EvRule); countPrefix(evs, "Service target breached") != 0 {
 			t.Errorf("timely ticket breach events %q", evs)
 		}
 		if tk := e.ticket(timely.ID); !tk.ResponseBreached.IsZero() || !tk.ResolutionBreached.IsZero() {
@@ -534,17 +534,17 @@ func TestScheduledFlood(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newAutoEnv(t, db)
 		n := 5000
-		if raceEnabled {
+		if floodSmall {
 			n = 500
 		}
 		cust := e.customer("Fiona", 0)
-		set := ok(e.d.Settings(e.ctx, e.sys)).get(t)
+		set := res(e.d.Settings(e.ctx, e.sys)).get(t)
 		err := db.Tx(e.ctx, func(tx *store.Tx) error {
 			for i := 0; i < n; i++ {
 				tk := &sympoq.Ticket{AccountID: e.acct, DisplayID: fmt.Sprintf("F-%05d", i), Queue: set.General.DefaultQueue,
 					Channel: sympoq.ChannelAPI, Priority: sympoq.PriorityNormal, Status: sympoq.StatusNew, Subject: "flood",
-					Description: "flood", ReportedBy: cust.Name, Customer: cust.ID, Created: mon.Add(-2 * time.Hour),
-					Updated: mon.Add(-2 * time.Hour), Tags: []string{}, CustomFields: map[string]string{}}
+					Description: "flood", ReportedBy: cust.Name, Customer: cust.ID, Created: autoMonday.Add(-2 * time.Hour),
+					Updated: autoMonday.Add(-2 * time.Hour), Tags: []string{}, CustomFields: map[string]string{}}
 				if _, err := tx.CreateTicket(e.ctx, tk); err != nil {
 					return err
 				}
@@ -557,14 +557,14 @@ func TestScheduledFlood(t *testing.T) {
 		if db.Dialect() == store.Postgres {
 			// As autovacuum would after such a load.
 			_, err := db.Writer().ExecContext(e.ctx, `ANALYZE`)
-			must(t, err)
+			mustAuto(t, err)
 		}
-		rule := ok(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleScheduled, 0, desk.RuleInput{Description: desk.Some("Tag old new tickets"),
+		rule := res(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleScheduled, 0, desk.RuleInput{Description: desk.Some("Tag old new tickets"),
 			Conditions: desk.Some([]sympoq.Condition{{Field: sympoq.CondStatus, Op: sympoq.OpIs, ID: 1}}),
 			Time:       desk.Some(sympoq.TimeCondition{Event: sympoq.AfterCreated, Hours: 1}),
 			Set:        desk.Some(sympoq.RuleValues{Tags: []string{"stale"}})})).get(t)
 		start := time.Now()
-		if p := ok(e.d.PendingCount(e.ctx, e.sys, rule.ID)).get(t); p != n {
+		if p := res(e.d.PendingCount(e.ctx, e.sys, rule.ID)).get(t); p != n {
 			t.Errorf("pending %d, want %d", p, n)
 		}
 		t.Logf("pending counted in %v", time.Since(start))
@@ -575,8 +575,8 @@ func TestScheduledFlood(t *testing.T) {
 			t.Errorf("run %+v: want %d fired in batches of at most %d", r, n, desk.ScheduleBatch)
 		}
 		var fires, tagged int
-		must(t, db.Writer().QueryRowContext(e.ctx, `SELECT count(*) FROM rule_fires WHERE account_id = $1 AND rule_id = $2`, e.acct, rule.ID).Scan(&fires))
-		must(t, db.Writer().QueryRowContext(e.ctx, `SELECT count(*) FROM ticket_tags WHERE account_id = $1 AND tag = 'stale'`, e.acct).Scan(&tagged))
+		mustAuto(t, db.Writer().QueryRowContext(e.ctx, `SELECT count(*) FROM rule_fires WHERE account_id = $1 AND rule_id = $2`, e.acct, rule.ID).Scan(&fires))
+		mustAuto(t, db.Writer().QueryRowContext(e.ctx, `SELECT count(*) FROM ticket_tags WHERE account_id = $1 AND tag = 'stale'`, e.acct).Scan(&tagged))
 		if fires != n || tagged != n {
 			t.Errorf("fires %d, tagged %d, want %d", fires, tagged, n)
 		}
@@ -586,7 +586,7 @@ func TestScheduledFlood(t *testing.T) {
 	})
 }
 
-func must(t *testing.T, err error) {
+func mustAuto(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -600,12 +600,12 @@ func TestScheduledDeadReference(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newAutoEnv(t, db)
 		temp := e.queue("Temporary")
-		ok(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleScheduled, 0, desk.RuleInput{Description: desk.Some("Move old"),
+		res(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleScheduled, 0, desk.RuleInput{Description: desk.Some("Move old"),
 			Time: desk.Some(sympoq.TimeCondition{Event: sympoq.AfterCreated, Hours: 1}),
 			Set:  desk.Some(sympoq.RuleValues{Queue: temp.ID, Priority: sympoq.PriorityHigh})})).get(t)
-		must(t, e.d.DeleteQueue(e.ctx, e.sys, temp.ID))
+		mustAuto(t, e.d.DeleteQueue(e.ctx, e.sys, temp.ID))
 		v := e.submit(e.customer("Dora", 0), "old", sympoq.ChannelAPI)
-		e.at(mon.Add(2 * time.Hour))
+		e.at(autoMonday.Add(2 * time.Hour))
 		if r := e.run(); r.Fired != 0 || r.Skipped != 1 {
 			t.Fatalf("run %+v, want one skip", r)
 		}
@@ -617,7 +617,7 @@ func TestScheduledDeadReference(t *testing.T) {
 			t.Errorf("skipped rule changed the ticket: priority %d queue %d updated %v", tk.Priority, tk.Queue, tk.Updated)
 		}
 		want := fmt.Sprintf(`Scheduled action "Move old" skipped: queue %d no longer exists`, temp.ID)
-		if evs := e.events(v.ID, sympoq.EvRule); count(evs, want) != 1 {
+		if evs := e.events(v.ID, sympoq.EvRule); countPrefix(evs, want) != 1 {
 			t.Errorf("rule events %q, want %q", evs, want)
 		}
 	})

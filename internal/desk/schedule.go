@@ -54,7 +54,7 @@ func (s *Service) RunScheduleAccount(ctx context.Context, accountID int64) (Sche
 		return run, err
 	}
 	now := s.db.Now()
-	if !calendar(set).Within(now) {
+	if !workCalendar(set).Within(now) {
 		run.OutsideWorkingTime = true
 		return run, nil
 	}
@@ -82,7 +82,7 @@ func (s *Service) pending(ctx context.Context, accountID int64, rule *sympoq.Rul
 	return n, err
 }
 
-func candidates(rule *sympoq.Rule, now time.Time) store.Candidates {
+func scheduleCandidates(rule *sympoq.Rule, now time.Time) store.Candidates {
 	c := store.Candidates{Rule: rule, Limit: ScheduleBatch}
 	for _, n := range rule.Not {
 		c.NotClosed = c.NotClosed || n == sympoq.NotClosed
@@ -108,11 +108,11 @@ func (s *Service) runRule(ctx context.Context, accountID int64, rule *sympoq.Rul
 		return err
 	}
 	now := r.Now()
-	f, err := facts(ctx, r, accountID, set, now, false)
+	f, err := ruleFacts(ctx, r, accountID, set, now, false)
 	if err != nil {
 		return err
 	}
-	c := candidates(rule, now)
+	c := scheduleCandidates(rule, now)
 	for {
 		page, err := r.RuleCandidates(ctx, accountID, c)
 		if err != nil {
@@ -159,7 +159,7 @@ func (s *Service) fireBatch(ctx context.Context, accountID int64, rule *sympoq.R
 		if err != nil {
 			return err
 		}
-		f, err := facts(ctx, tx, accountID, set, tx.Now(), false)
+		f, err := ruleFacts(ctx, tx, accountID, set, tx.Now(), false)
 		if err != nil {
 			return err
 		}
@@ -308,7 +308,7 @@ func (s *Service) fire(ctx context.Context, tx *store.Tx, set *sympoq.Settings, 
 		return false, err
 	}
 	if ruleEv != nil {
-		if err := s.notify(ctx, tx, set, t, ruleEv, rule.Notify); err != nil {
+		if err := s.ruleNotify(ctx, tx, set, t, ruleEv, rule.Notify); err != nil {
 			return false, err
 		}
 	}
@@ -345,7 +345,7 @@ func (s *Service) recordBreaches(ctx context.Context, accountID int64, run *Sche
 				} else if err != nil {
 					return err
 				}
-				evs := breaches(t, set, tx.Now())
+				evs := dueBreaches(t, set, tx.Now())
 				if len(evs) == 0 {
 					continue // recorded meanwhile
 				}

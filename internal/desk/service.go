@@ -17,8 +17,8 @@ type Service struct {
 	blobs  *blob.Local
 	limits limitsCache
 	// observeNotify, when set, sees every notification that automation
-	// hands to notifyAll (WithNotifyObserver).
-	observeNotify func(NotifyCall)
+	// hands to notifyAll (WithRuleNotices).
+	observeRuleNotices func(RuleNotice)
 }
 
 // New returns the use cases over db, enqueuing background work on jobs.

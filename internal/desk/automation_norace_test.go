@@ -2,4 +2,4 @@
 
 package desk_test
 
-const raceEnabled = false
+const floodSmall = false

@@ -1,7 +1,0 @@
-//go:build race
-
-package desk_test
-
-// raceEnabled: the race detector slows the pure-Go SQLite about twentyfold,
-// so the flood test makes fewer tickets under it.
-const raceEnabled = true
