@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -34,12 +35,19 @@ func (s *Service) RunSchedule(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// One account's failure does not hold the others back; the job is
+	// retried with all of them (what was done is recorded and not redone).
+	var errs []error
 	for _, a := range accounts {
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
+		}
 		if _, err := s.RunScheduleAccount(ctx, a.ID); err != nil {
-			return fmt.Errorf("account %s: %w", a.Name, err)
+			errs = append(errs, fmt.Errorf("account %s: %w", a.Name, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // RunScheduleAccount runs the scheduler once in one account.
