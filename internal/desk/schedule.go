@@ -250,6 +250,9 @@ func (s *Service) fire(ctx context.Context, tx *store.Tx, set *sympoq.Settings, 
 		if reason == "" && v.Status != 0 && v.Status != t.Status {
 			c.setStatus(v.Status)
 			c.event(sympoq.EvStatus, v.Status.String(), "", sympoq.Public, 0)
+			if v.Status == sympoq.StatusClosed {
+				c.checkBreaches()
+			}
 			did = append(did, "status "+v.Status.String())
 		}
 		if reason == "" && v.Close && t.Status != sympoq.StatusClosed {
