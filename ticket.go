@@ -35,6 +35,15 @@ type Ticket struct {
 	LinkedFrom   int64 // the closed ticket a customer reply started this one from
 	Deleted      time.Time
 	Version      int64 // bumped by every change; the ETag
+
+	// Service targets (product.md §6): when the first agent reply is due,
+	// and when each target was recorded as breached (zero: not breached).
+	ResponseDue        time.Time
+	ResponseBreached   time.Time
+	ResolutionBreached time.Time
+	// The latest agent reply and customer reply, for scheduled actions.
+	LastAgentReply    time.Time
+	LastCustomerReply time.Time
 }
 
 // Ref is what the access rules need of the ticket, with the customer's group.

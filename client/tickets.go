@@ -96,6 +96,11 @@ type Ticket struct {
 	MergedInto *string `json:"merged_into"` // the ticket this one is merged into
 	LinkedFrom *string `json:"linked_from"` // the closed ticket a customer reply started this one from
 
+	// Service targets, sent to agents only and only when set.
+	ResponseDue        *time.Time `json:"response_due,omitempty"`        // when the first agent reply is due
+	ResponseBreached   *time.Time `json:"response_breached,omitempty"`   // when the missed first response was recorded
+	ResolutionBreached *time.Time `json:"resolution_breached,omitempty"` // when the missed deadline was recorded
+
 	// ETag is the ticket's version from the answer's ETag header, for
 	// WithIfMatch.
 	ETag string `json:"-"`

@@ -120,9 +120,13 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 	runner.Every(time.Hour, desk.CleanBlobs{})
 	jobs.Register(runner, &jobs.ReportsWorker{DB: db, Logger: logger})
 	runner.Every(time.Minute, desk.RollupReports{})
+	scheduler := &jobs.ScheduleWorker{}
+	jobs.Register(runner, scheduler)
+	runner.Every(jobs.ScheduleInterval, desk.RunScheduledActions{})
 	d := desk.New(db, runner, logger, desk.WithBlobs(blobs),
 		desk.WithMail(desk.MailOptions{From: *from, AccountURL: cfg.AccountURL}))
 	jobs.RegisterMail(runner, d, logger)
+	scheduler.Desk = d
 	return &app{cfg: cfg, logger: logger, db: db, jobs: runner, desk: d}, nil
 }
 

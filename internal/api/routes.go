@@ -132,6 +132,18 @@ func (a *API) Routes() []Route {
 		{"PUT /settings/mail", a.saveMailSettings},
 		// Analytics (api.md §10).
 		{"GET /reports/{name}", a.report},
+		// Automation (product.md §7): submission rules per channel and
+		// scheduled actions.
+		{"GET /rules", a.rules},
+		{"GET /rule/{id}", submissionRuleItem.getHandler(a)},
+		{"POST /rule", submissionRuleItem.saveHandler(a, true)},
+		{"PUT /rule/{id}", submissionRuleItem.saveHandler(a, false)},
+		{"DELETE /rule/{id}", submissionRuleItem.deleteHandler(a)},
+		{"GET /scheduled_actions", a.scheduledActions},
+		{"GET /scheduled_action/{id}", a.scheduledAction},
+		{"POST /scheduled_action", a.saveScheduledAction(true)},
+		{"PUT /scheduled_action/{id}", a.saveScheduledAction(false)},
+		{"DELETE /scheduled_action/{id}", scheduledActionItem.deleteHandler(a)},
 	}
 	// Inbound mail administration (mail.go).
 	routes = append(routes, a.mailRoutes()...)

@@ -49,6 +49,11 @@ type ticketJSON struct {
 	Number     int64   `json:"number"`
 	MergedInto *string `json:"merged_into"`
 	LinkedFrom *string `json:"linked_from"`
+
+	// Service targets (product.md §6), for agents; absent when not set.
+	ResponseDue        *string `json:"response_due,omitempty"`
+	ResponseBreached   *string `json:"response_breached,omitempty"`
+	ResolutionBreached *string `json:"resolution_breached,omitempty"`
 }
 
 type ticketCustomer struct {
@@ -93,6 +98,10 @@ func (a *API) ticketJSON(r *http.Request, v *desk.TicketView, now time.Time) tic
 		LinkedFrom: nullable(v.LinkedFrom)}
 	if out.Tags == nil {
 		out.Tags = []string{}
+	}
+	if !v.ForCustomer {
+		out.ResponseDue, out.ResponseBreached = apiTime(t.ResponseDue), apiTime(t.ResponseBreached)
+		out.ResolutionBreached = apiTime(t.ResolutionBreached)
 	}
 	if t.Topic != 0 {
 		out.Topic = &t.Topic

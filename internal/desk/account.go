@@ -49,6 +49,9 @@ func (s *Service) CreateAccount(ctx context.Context, name, password, key string)
 			return err
 		}
 		c.Account = a
+		if err := tx.EnsureCatchAll(ctx, a.ID); err != nil {
+			return err
+		}
 		admin := &sympoq.User{AccountID: a.ID, Kind: sympoq.KindAgent, Name: "Administrator", Username: c.Username,
 			PasswordHash: HashPassword(password), Active: true, Notifications: true, Administrator: true,
 			Permissions: []sympoq.QueuePermission{}}

@@ -65,6 +65,8 @@ func (s *Service) Reply(ctx context.Context, a Actor, ref string, in MessageInpu
 		if c.t.Responded.IsZero() {
 			c.t.Responded = c.tx.Now()
 		}
+		c.t.LastAgentReply = c.tx.Now()
+		c.checkBreaches()
 		c.status(sympoq.EvReply, false)
 		return c.tx.IndexText(c.ctx, c.t.AccountID, c.t.ID, msg)
 	})
@@ -76,6 +78,7 @@ func (c *change) customerReply(msg string) error {
 	}
 	tr := c.status(sympoq.EvCustomerReply, false)
 	if !tr.Spawn {
+		c.t.LastCustomerReply = c.tx.Now()
 		c.event(sympoq.EvCustomerReply, msg, msg, sympoq.Public, 0)
 		return c.tx.IndexText(c.ctx, c.t.AccountID, c.t.ID, msg)
 	}
@@ -266,6 +269,7 @@ func (s *Service) Close(ctx context.Context, a Actor, ref string, in CloseInput)
 		}
 		c.event(sympoq.EvClose, sol, sol, sympoq.Public, minutes)
 		c.status(sympoq.EvClose, false)
+		c.checkBreaches()
 		if sol != "" {
 			return c.tx.IndexText(c.ctx, c.t.AccountID, c.t.ID, sol)
 		}

@@ -37,3 +37,10 @@ type CleanBlobs struct{}
 
 // Kind names the job.
 func (CleanBlobs) Kind() string { return "clean_blobs" }
+
+// RunScheduledActions runs the scheduler: breaches of the service targets
+// and, inside each account's working time, the scheduled actions.
+type RunScheduledActions struct{}
+
+// Kind names the job.
+func (RunScheduledActions) Kind() string { return "run_scheduled_actions" }

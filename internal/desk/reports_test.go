@@ -13,6 +13,7 @@ import (
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/jobs"
+	"github.com/sympoq/sympoq/internal/mail"
 	"github.com/sympoq/sympoq/internal/store"
 	"github.com/sympoq/sympoq/internal/store/storetest"
 )
@@ -47,6 +48,7 @@ func newReportFixture(t *testing.T, db *store.DB) *reportFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	jobs.Register(r, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}})
 	d := desk.New(db, r, logger)
 	c, err := d.CreateAccount(ctx, "default", "", "")
 	if err != nil {
@@ -374,6 +376,7 @@ func TestReportsWorkingTime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		jobs.Register(r, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}})
 		d := desk.New(db, r, logger)
 		c, err := d.CreateAccount(ctx, "default", "", "")
 		if err != nil {

@@ -20,6 +20,9 @@ type Service struct {
 	kbViews viewCounter
 	inbound mailState // inbound mail (inbound.go)
 	mail    MailOptions
+	// observeNotify, when set, sees every notification that automation
+	// hands to notifyAll (WithRuleNotices).
+	observeRuleNotices func(RuleNotice)
 }
 
 // New returns the use cases over db, enqueuing background work on jobs.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/store"
-	"github.com/sympoq/sympoq/internal/worktime"
+	"github.com/sympoq/sympoq/internal/workflow"
 )
 
 // Limits of ticket text.
@@ -369,24 +369,28 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 		return nil, err
 	}
 
+	// Values the submitter chose explicitly win over submission rules.
+	fixed := workflow.Fixed{Queue: a.IsAgent() && in.Queue.Set && !in.Queue.Null,
+		Topic: in.Topic.Set && !in.Topic.Null, Priority: a.IsAgent() && in.Priority.Set && !in.Priority.Null}
 	var v *TicketView
 	err = s.db.GroupTx(ctx, func(tx *store.Tx) error {
 		// A cancelled request must not interrupt the shared transaction.
 		ctx := context.WithoutCancel(ctx)
 		now := tx.Now()
 		t.Created, t.Updated = now, now
-		// The deadline comes from the priority's resolution target, counted
-		// in the account's working time.
-		cal := worktime.New(set.General.WorkingTime, set.Location())
-		if target, err := cal.Target(set.ServiceTargets.For(t.Priority).Resolution); err == nil && target > 0 {
-			t.Deadline = cal.Add(now, target).UTC()
-		}
 		if cust.ID == 0 {
 			if err := createCustomer(ctx, tx, cust); err != nil {
 				return err
 			}
 		}
 		if err := createTags(ctx, tx, a.AccountID, newTags); err != nil {
+			return err
+		}
+		// The submission rules of the channel, then the deadline and the
+		// first-response due time from the service targets of the final
+		// priority, in the account's working time (automation.go).
+		auto, err := s.submissionRules(ctx, tx, set, t, cust, fixed)
+		if err != nil {
 			return err
 		}
 		t.Customer, t.ReportedBy = cust.ID, cust.Name
@@ -402,6 +406,15 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 			e.AppliedBy, e.AppliedName = cust.ID, cust.Name
 		}
 		if err := tx.AddEvent(ctx, e); err != nil {
+			return err
+		}
+		if err := s.recordSubmissionRules(ctx, tx, set, t, auto, func(id int64) string {
+			u, err := tx.User(ctx, t.AccountID, id)
+			if err != nil {
+				return fmt.Sprint(id)
+			}
+			return u.Name
+		}); err != nil {
 			return err
 		}
 		if err := tx.IndexTicket(ctx, t, cust.Name+" "+cust.Email); err != nil {

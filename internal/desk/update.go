@@ -49,6 +49,10 @@ type UpdateInput struct {
 	Elapsed        Opt[json.RawMessage] `json:"elapsed"`
 	EventLog       Opt[json.RawMessage] `json:"event_log"`
 	MergedInto     Opt[json.RawMessage] `json:"merged_into"`
+
+	ResponseDue        Opt[json.RawMessage] `json:"response_due"`
+	ResponseBreached   Opt[json.RawMessage] `json:"response_breached"`
+	ResolutionBreached Opt[json.RawMessage] `json:"resolution_breached"`
 }
 
 func (in *UpdateInput) readonly(p *sympoq.Problems) {
@@ -58,7 +62,8 @@ func (in *UpdateInput) readonly(p *sympoq.Problems) {
 		"customer": in.Customer.Set, "assigned_on": in.AssignedOn.Set, "responded": in.Responded.Set,
 		"updated": in.Updated.Set, "minutes": in.Minutes.Set, "rating": in.Rating.Set, "closed_on": in.ClosedOn.Set,
 		"estimated": in.Estimated.Set, "elapsed": in.Elapsed.Set, "event_log": in.EventLog.Set,
-		"merged_into": in.MergedInto.Set})
+		"merged_into": in.MergedInto.Set, "response_due": in.ResponseDue.Set, "response_breached": in.ResponseBreached.Set,
+		"resolution_breached": in.ResolutionBreached.Set})
 }
 
 // Update applies the changes of a PUT, each checked against the caller's
@@ -121,6 +126,7 @@ func (s *Service) Update(ctx context.Context, a Actor, ref string, in UpdateInpu
 				c.p.Add("priority", sympoq.FieldInvalid, "must be one of 1, 2, 3, 4")
 			} else {
 				c.t.Priority = in.Priority.V
+				c.retarget()
 				c.event(sympoq.EvSetPriority, in.Priority.V.String(), "", sympoq.Public, spend())
 			}
 		}

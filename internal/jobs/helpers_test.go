@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sympoq/sympoq/internal/jobs"
+	"github.com/sympoq/sympoq/internal/mail"
 	"github.com/sympoq/sympoq/internal/store"
 )
 
@@ -24,6 +25,8 @@ func newRunner(t *testing.T, db *store.DB, register func(r *jobs.Runner)) *jobs.
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	// Every submission and reply enqueues its notifications.
+	jobs.Register(r, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}})
 	register(r)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -10,7 +10,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/jobs"
-	"github.com/sympoq/sympoq/internal/mail"
 	"github.com/sympoq/sympoq/internal/store"
 	"github.com/sympoq/sympoq/internal/store/storetest"
 )
@@ -20,9 +19,7 @@ import (
 func TestPurgeTrash(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		r := newRunner(t, db, func(r *jobs.Runner) {
-			jobs.Register(r, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}})
-		})
+		r := newRunner(t, db, func(r *jobs.Runner) {})
 		d := desk.New(db, r, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		submit := func(accountID int64, subject string) *desk.TicketView {
 			t.Helper()

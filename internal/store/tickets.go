@@ -22,23 +22,27 @@ func (tx *Tx) NextCounter(ctx context.Context, accountID int64, name string) (in
 const ticketColumns = `t.id, t.account_id, t.display_id, t.queue_id, t.topic_id, t.channel, t.priority, t.status,
 	t.subject, t.description, t.reported_by, t.customer_id, t.assignee_id, t.created_at, t.assigned_at,
 	t.responded_at, t.updated_at, t.closed_at, t.deadline, t.minutes, t.rating, t.tags, t.solution,
-	t.custom_fields, t.has_attachments, t.has_notes, t.merged_into, t.linked_from, t.deleted_at, t.version`
+	t.custom_fields, t.has_attachments, t.has_notes, t.merged_into, t.linked_from, t.deleted_at, t.version,
+	t.response_due, t.response_breached_at, t.resolution_breached_at, t.last_agent_reply_at, t.last_customer_reply_at`
 
 func scanTicket(s scanner) (*sympoq.Ticket, error) {
 	var t sympoq.Ticket
 	var topic, assignee, merged, linked nullInt
 	var created, assigned, responded, updated, closed, deadline, deleted nullInt
 	var tags, custom string
+	var due, rspBreach, resBreach, lastAgent, lastCust nullInt
 	err := s.Scan(&t.ID, &t.AccountID, &t.DisplayID, &t.Queue, &topic, &t.Channel, &t.Priority, &t.Status,
 		&t.Subject, &t.Description, &t.ReportedBy, &t.Customer, &assignee, &created, &assigned, &responded,
 		&updated, &closed, &deadline, &t.Minutes, &t.Rating, &tags, &t.Solution, &custom, &t.HasAttach,
-		&t.HasNotes, &merged, &linked, &deleted, &t.Version)
+		&t.HasNotes, &merged, &linked, &deleted, &t.Version, &due, &rspBreach, &resBreach, &lastAgent, &lastCust)
 	if err != nil {
 		return nil, mapErr(err, "ticket")
 	}
 	t.Topic, t.Assignee, t.MergedInto, t.LinkedFrom = topic.Int64, assignee.Int64, merged.Int64, linked.Int64
 	t.Created, t.AssignedOn, t.Responded = fromMicros(created), fromMicros(assigned), fromMicros(responded)
 	t.Updated, t.ClosedOn, t.Deadline, t.Deleted = fromMicros(updated), fromMicros(closed), fromMicros(deadline), fromMicros(deleted)
+	t.ResponseDue, t.ResponseBreached, t.ResolutionBreached = fromMicros(due), fromMicros(rspBreach), fromMicros(resBreach)
+	t.LastAgentReply, t.LastCustomerReply = fromMicros(lastAgent), fromMicros(lastCust)
 	t.Tags = splitTags(tags)
 	t.CustomFields = map[string]string{}
 	if err := json.Unmarshal([]byte(custom), &t.CustomFields); err != nil {
@@ -71,15 +75,17 @@ func (tx *Tx) CreateTicket(ctx context.Context, t *sympoq.Ticket) (bool, error) 
 	err = tx.q.QueryRowContext(ctx, `INSERT INTO tickets (account_id, display_id, queue_id, topic_id, channel, priority,
 		status, subject, description, reported_by, customer_id, assignee_id, created_at, assigned_at, responded_at,
 		updated_at, closed_at, deadline, minutes, rating, tags, solution, custom_fields, has_attachments, has_notes,
-		merged_into, linked_from, deleted_at, version)
+		merged_into, linked_from, deleted_at, version, response_due, response_breached_at, resolution_breached_at,
+		last_agent_reply_at, last_customer_reply_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-		$23, $24, $25, $26, $27, $28, 1)
+		$23, $24, $25, $26, $27, $28, 1, $29, $30, $31, $32, $33)
 		ON CONFLICT (account_id, display_id) DO NOTHING RETURNING id`,
 		t.AccountID, t.DisplayID, t.Queue, nullID(t.Topic), int(t.Channel), int(t.Priority), int(t.Status),
 		t.Subject, t.Description, t.ReportedBy, t.Customer, nullID(t.Assignee), micros(t.Created),
 		micros(t.AssignedOn), micros(t.Responded), micros(t.Updated), micros(t.ClosedOn), micros(t.Deadline),
 		t.Minutes, t.Rating, strings.Join(t.Tags, "\t"), t.Solution, string(custom), t.HasAttach, t.HasNotes,
-		nullID(t.MergedInto), nullID(t.LinkedFrom), micros(t.Deleted)).Scan(&t.ID)
+		nullID(t.MergedInto), nullID(t.LinkedFrom), micros(t.Deleted), micros(t.ResponseDue), micros(t.ResponseBreached),
+		micros(t.ResolutionBreached), micros(t.LastAgentReply), micros(t.LastCustomerReply)).Scan(&t.ID)
 	if err == sql.ErrNoRows {
 		return false, nil
 	}
@@ -100,12 +106,14 @@ func (tx *Tx) UpdateTicket(ctx context.Context, t *sympoq.Ticket, expected int64
 	res, err := tx.exec(ctx, `UPDATE tickets SET queue_id = $1, topic_id = $2, priority = $3, status = $4, assignee_id = $5,
 		assigned_at = $6, responded_at = $7, updated_at = $8, closed_at = $9, deadline = $10, minutes = $11, rating = $12,
 		tags = $13, solution = $14, custom_fields = $15, has_attachments = $16, has_notes = $17, merged_into = $18,
-		deleted_at = $19, version = version + 1
+		deleted_at = $19, version = version + 1, response_due = $23, response_breached_at = $24,
+		resolution_breached_at = $25, last_agent_reply_at = $26, last_customer_reply_at = $27
 		WHERE account_id = $20 AND id = $21 AND version = $22`,
 		t.Queue, nullID(t.Topic), int(t.Priority), int(t.Status), nullID(t.Assignee), micros(t.AssignedOn),
 		micros(t.Responded), micros(t.Updated), micros(t.ClosedOn), micros(t.Deadline), t.Minutes, t.Rating,
 		strings.Join(t.Tags, "\t"), t.Solution, string(custom), t.HasAttach, t.HasNotes, nullID(t.MergedInto),
-		micros(t.Deleted), t.AccountID, t.ID, expected)
+		micros(t.Deleted), t.AccountID, t.ID, expected, micros(t.ResponseDue), micros(t.ResponseBreached),
+		micros(t.ResolutionBreached), micros(t.LastAgentReply), micros(t.LastCustomerReply))
 	if err := checkAffected(res, err, "ticket"); err != nil {
 		if sympoq.ErrorCode(err) == sympoq.ENotFound {
 			return sympoq.Errorf(sympoq.EConflict, "the ticket was changed by someone else; reload it and try again")

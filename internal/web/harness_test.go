@@ -53,6 +53,7 @@ func newSite(t *testing.T, db *store.DB) *site {
 	}
 	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()},
 		AccountURL: func(string) string { return "http://localhost" }})
+	jobs.Register(runner, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}})
 	blobs, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
