@@ -385,7 +385,7 @@ func TestSignup(t *testing.T) {
 		t.Error("user input reached the page unescaped")
 	}
 	p = b.post("/app/signup", url.Values{"name": {"Sam Signup"}, "email": {"sam@example.com"}, "password": {"sam-password"}})
-	if p.url.Path != "/app/profile" || p.text(".me-name") != "Sam Signup" {
+	if p.url.Path != "/app/portal/" || p.text(".me-name") != "Sam Signup" { // customers start in the portal
 		t.Fatalf("after sign-up at %s as %q", p.url, p.text(".me-name"))
 	}
 	u, err := s.db.Read().UserByLogin(context.Background(), s.account, "sam@example.com")

@@ -53,6 +53,8 @@ type Page struct {
 	Form      *Form
 	Data      any
 	RequestID string
+	// Bare drops the header (a page shown inside another site's frame).
+	Bare bool
 }
 
 // NavItem is one link of the header's navigation.
@@ -66,9 +68,12 @@ func nav(u *sympoq.User) []NavItem {
 		return nil
 	}
 	if !u.IsAgent() {
-		return []NavItem{{"My profile", "/app/profile"}}
+		return portalNav(u)
 	}
 	items := []NavItem{{"Tickets", "/app/desk/"}, {"New ticket", "/app/desk/tickets/new"}, {"Customers", "/app/desk/customers"}}
+	if u.Administrator {
+		items = append(items, NavItem{"Settings", "/app/desk/settings/"})
+	}
 	return items
 }
 
