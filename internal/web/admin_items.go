@@ -232,7 +232,9 @@ var itemKinds = map[string]*itemKind{
 			}
 			return rows, nil
 		},
-		defaults: func() url.Values { return url.Values{"type": {string(sympoq.CustomText)}} },
+		defaults: func() url.Values {
+			return url.Values{"type": {string(sympoq.CustomText)}, "customer_visible": {"1"}, "customer_editable": {"1"}}
+		},
 		values: func(ctx context.Context, w *Web, a desk.Actor, id int64) (url.Values, error) {
 			c, err := w.desk.CustomField(ctx, a, id)
 			if err != nil {
