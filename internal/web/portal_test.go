@@ -205,7 +205,7 @@ func TestPortalReplyCloseReopenRate(t *testing.T) {
 	if v, _ := f.desk.Ticket(ctx, f.admin, f.memberTkt.DisplayID, false); v.Status != sympoq.StatusClosed {
 		t.Errorf("status after close = %v", v.Status)
 	}
-	if p.doc.Find(`form[action="` + base + `/close"]`).Length() != 0 {
+	if p.doc.Find(`form[action="`+base+`/close"]`).Length() != 0 {
 		t.Error("a closed request still offers Close")
 	}
 	p = max.post(base+"/reopen", formValues(p, `form[action="`+base+`/reopen"]`))
@@ -222,7 +222,10 @@ func TestPortalReplyCloseReopenRate(t *testing.T) {
 
 	// When the account does not let customers close or rate, the page
 	// offers neither, and the actions are refused.
-	f.settings(func(set *sympoq.Settings) { set.Automation.CustomersClose = false; set.Automation.CustomersRate = false })
+	f.settings(func(set *sympoq.Settings) {
+		set.Automation.CustomersClose = false
+		set.Automation.CustomersRate = false
+	})
 	p = max.get(base)
 	if p.doc.Find(`form[action="`+base+`/close"]`).Length() != 0 || p.doc.Find(".rate-form").Length() != 0 {
 		t.Error("close or rate offered although not allowed")
