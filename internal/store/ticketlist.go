@@ -320,18 +320,32 @@ func (tx *Tx) ticketWhere(accountID int64, scope TicketScope, f TicketFilter) *w
 }
 
 // similarWords are the words of text worth matching: letters and digits
-// only (so no query syntax reaches either engine), 3 or more of them, at
-// most 12 words.
+// only (so no query syntax reaches either engine), 3 or more of them, not
+// a common English word, at most 12 words.
 func similarWords(text string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, wd := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if len([]rune(wd)) >= 3 && !seen[wd] && len(out) < 12 {
+		if len([]rune(wd)) >= 3 && !seen[wd] && !commonWords[wd] && len(out) < 12 {
 			seen[wd] = true
 			out = append(out, wd)
 		}
 	}
 	return out
+}
+
+// commonWords say nothing about what a ticket is about.
+var commonWords = wordSet(`the and for with from after before this that these those not are was were can cannot
+		you your our have has had when since into about what how why does did will would could should please help
+		there their they them then than but all any some get got just also only still again now new one two out off
+		been being its who which where while very too more most much many other such own same each every`)
+
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
 }
 
 // ftsQuery turns user text into an FTS5 query that matches every word,

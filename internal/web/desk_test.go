@@ -298,3 +298,20 @@ func (b *browser) postMultipart(path string, v url.Values, files map[string][]by
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return b.do(req)
 }
+
+// postMultipartFile sends one file in the named field.
+func (b *browser) postMultipartFile(path, field, name string, data []byte) *page {
+	b.s.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("csrf", b.csrf)
+	fw, _ := mw.CreateFormFile(field, name)
+	_, _ = fw.Write(data)
+	_ = mw.Close()
+	req, err := http.NewRequest("POST", b.s.srv.URL+path, &buf)
+	if err != nil {
+		b.s.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return b.do(req)
+}

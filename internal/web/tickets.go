@@ -231,7 +231,7 @@ func (w *Web) ticketList(rw http.ResponseWriter, rq *request) error {
 			Assignee: l.AgentName(v.Assignee), Queue: l.QueueName(v.Queue)})
 	}
 	p.Views = deskViews(rq.Actor, l, q)
-	p.Columns = []Column{q.column("Ticket", "created", ""), q.column("Subject", "", ""), q.column("Customer", "", ""),
+	p.Columns = []Column{q.column("Ticket", "created", ""), q.column("Customer", "", ""),
 		q.column("Status", "", ""), q.column("Priority", "priority", ""), q.column("Queue", "", ""),
 		q.column("Assignee", "", ""), q.column("Deadline", "deadline", ""), q.column("Updated", "updated", "")}
 	if views.next != "" {
