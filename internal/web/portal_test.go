@@ -251,9 +251,20 @@ func TestPortalSubmit(t *testing.T) {
 		CustomerVisible: desk.Some(false), CustomerEditable: desk.Some(false)}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.desk.SaveCustomField(ctx, f.admin, 0, desk.CustomFieldInput{Label: desk.Some("Devices"), Type: desk.Some(sympoq.CustomMultiselect),
+		Options: desk.Some([]string{"Laptop", "Phone"})}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.desk.SaveCustomField(ctx, f.admin, 0, desk.CustomFieldInput{Label: desk.Some("Plan"), Type: desk.Some(sympoq.CustomSelect),
+		Options: desk.Some([]string{"Basic", "Pro"}), Required: desk.Some(true)}); err != nil {
+		t.Fatal(err)
+	}
 	max := f.browser()
 	max.login("max@acme.test", "Max-password")
 	p := max.get("/app/portal/new")
+	if p.doc.Find(`select[name="custom_fields.devices"][multiple] option`).Length() != 2 || p.doc.Find(`select[name="custom_fields.plan"][required]`).Length() != 1 {
+		t.Errorf("select fields: %s", p.text("form"))
+	}
 	wantStatus(t, "new request", p, http.StatusOK)
 	if p.doc.Find(`input[name="custom_fields.serial_number"]`).Length() != 1 {
 		t.Errorf("the customer field is missing: %s", p.text("form"))
@@ -275,7 +286,10 @@ func TestPortalSubmit(t *testing.T) {
 		t.Errorf("no message beside the serial number: %s", p.text(".form-errors"))
 	}
 	// Good input with an attachment.
-	p = max.multipart("/app/portal/new", map[string]string{"subject": "Broken screen", "description": "Cracked corner.", "custom_fields.serial_number": "12345",
+	if p.text("#f-custom_fields-plan-err") == "" {
+		t.Errorf("no message beside the required plan: %s", p.text(".form-errors"))
+	}
+	p = max.multipart("/app/portal/new", map[string]string{"subject": "Broken screen", "description": "Cracked corner.", "custom_fields.serial_number": "12345", "custom_fields.plan": "Pro",
 		"topic": strconv.FormatInt(topic.ID, 10)}, "files", "photo.txt", []byte("a photo"))
 	wantStatus(t, "submit", p, http.StatusOK)
 	if !strings.HasPrefix(p.url.Path, "/app/portal/requests/") {
@@ -286,7 +300,7 @@ func TestPortalSubmit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Customer != f.member.ID || v.Topic != topic.ID || v.Channel != sympoq.ChannelForm || v.CustomFields["serial_number"] != "12345" {
+	if v.Customer != f.member.ID || v.Topic != topic.ID || v.Channel != sympoq.ChannelForm || v.CustomFields["serial_number"] != "12345" || v.CustomFields["plan"] != "Pro" {
 		t.Errorf("ticket = customer %d topic %d channel %v fields %v", v.Customer, v.Topic, v.Channel, v.CustomFields)
 	}
 	if p.doc.Find(`.timeline a[href*="/attachments/"]`).Length() != 1 {
