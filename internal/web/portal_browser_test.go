@@ -221,7 +221,7 @@ func TestBrowserAdministratorGivesQueueRole(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`select[name="perm.0.queue"]`)),
 		chromedp.SetValue(chromedp.CSS(`select[name="perm.0.queue"]`), fmt.Sprint(target.ID)),
 		chromedp.SetValue(chromedp.CSS(`select[name="perm.0.role"]`), string(sympoq.RoleQueueManager)),
-		chromedp.Click(chromedp.CSS(`button[name="save"]`)),
+		chromedp.Click(chromedp.CSS(`.actions button[name="save"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
 	)
 	if err != nil {
