@@ -96,3 +96,20 @@ func TestRevokeUserSessions(t *testing.T) {
 		t.Errorf("revoked user's page: %s", p.url)
 	}
 }
+
+func TestUnknownPage(t *testing.T) {
+	s := sqliteSite(t)
+	p := s.browser().get("/app/desk/no-such-page")
+	if p.status != http.StatusNotFound || p.header.Get("Content-Type") != "text/html; charset=utf-8" || p.text("h1") != "Page not found" {
+		t.Errorf("unknown page = %d %q %q", p.status, p.header.Get("Content-Type"), p.text("h1"))
+	}
+	// The API keeps its problem bodies.
+	res, err := http.Get(s.srv.URL + "/app/desk/api/no-such-endpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(res.Header.Get("Content-Type"), "problem+json") {
+		t.Errorf("unknown API path = %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}
