@@ -240,6 +240,17 @@ func TestTicketActions(t *testing.T) {
 	if v, _ := f.desk.Ticket(context.Background(), f.admin, f.inbox.DisplayID, false); v.Priority == sympoq.PriorityUrgent {
 		t.Error("stale form changed the priority")
 	}
+	// "Assign to me" is a second value of agent, after the select's.
+	version, _ = p.doc.Find(`#assign input[name="version"]`).Attr("value")
+	p = b.post(base+"/assign", url.Values{"version": {version}, "agent": {"0"}})
+	if got := p.text(".props dd:nth-of-type(4)"); got != "Unassigned" {
+		t.Errorf("assignee after unassign = %q", got)
+	}
+	version, _ = p.doc.Find(`#assign input[name="version"]`).Attr("value")
+	p = b.post(base+"/assign", url.Values{"version": {version}, "agent": {"0", "me"}})
+	if got := p.text(".props dd:nth-of-type(4)"); got != "Alice Agent" {
+		t.Errorf("assignee after Assign to me = %q (%s)", got, p.text(".form-errors"))
+	}
 	// Note: internal, styled apart.
 	version, _ = p.doc.Find(`#note input[name="version"]`).Attr("value")
 	p = b.postMultipart(base+"/note", url.Values{"version": {version}, "message": {"Customer sounds upset."}}, nil)

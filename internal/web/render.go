@@ -189,6 +189,20 @@ func describe(e *sympoq.Error) string {
 
 func asError(err error, e **sympoq.Error) bool { return errors.As(err, e) }
 
+// IsPage reports whether a path belongs to the pages rather than the API,
+// so that the server answers an unknown one with an HTML page.
+func IsPage(path string) bool {
+	return strings.HasPrefix(path, "/app/") && !strings.HasPrefix(path, "/app/desk/api/") && path != "/app/desk/api"
+}
+
+// NotFound answers a path no page has, with the pages' error page. The
+// account is not resolved here (an unknown path needs none), so the page
+// shows no account title and no user.
+func (w *Web) NotFound(rw http.ResponseWriter, r *http.Request) {
+	rw.Header().Set("Content-Security-Policy", pageOptions{}.csp())
+	w.renderError(rw, &request{Request: r}, http.StatusNotFound, "Page not found", "There is nothing at this address.")
+}
+
 func accountOf(r *http.Request) *sympoq.Account { return sympoq.AccountFromContext(r.Context()) }
 
 func capitalize(s string) string {

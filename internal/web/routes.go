@@ -14,7 +14,7 @@ func (w *Web) Routes() []Route {
 		{"GET /app/{$}", w.page(anyone, w.home)},
 		{"GET /app/login", w.page(anyone, w.loginForm)},
 		{"POST /app/login", w.page(anyone, w.login)},
-		{"POST /app/logout", w.page(anyone, w.logout)},
+		{"POST /app/logout", w.page(signedIn, w.logout)},
 		{"GET /app/password/forgot", w.page(anyone, w.forgotForm)},
 		{"POST /app/password/forgot", w.page(anyone, w.forgot)},
 		{"GET /app/password/reset", w.page(anyone, w.resetForm(resetPassword))},
