@@ -161,7 +161,8 @@ func TestBrowserCustomerRepliesAndRates(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
 		chromedp.Click(chromedp.CSS(`.rate-form input[value="5"]`)),
 		chromedp.Click(chromedp.CSS(`.rate-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		// The page before still shows the reply's flash: wait for the new one.
+		chromedp.WaitVisible(chromedp.Search(`//div[contains(@class,"flash")][contains(., "rating")]`)),
 	)
 	if err != nil {
 		t.Fatalf("reply and rate: %v", err)
