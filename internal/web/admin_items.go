@@ -252,7 +252,7 @@ var itemKinds = map[string]*itemKind{
 			in := desk.CustomFieldInput{Label: desk.Some(f.Value("label")), Type: desk.Some(sympoq.CustomFieldType(f.Value("type"))),
 				Required: desk.Some(formBool(f, "required")), CustomerVisible: desk.Some(formBool(f, "customer_visible")),
 				CustomerEditable: desk.Some(formBool(f, "customer_editable")), Sequence: optInt(f, "sequence"),
-				Topics: desk.Some(ids(f.Values["topics"]))}
+				Topics: desk.Some(append([]int64{}, ids(f.Values["topics"])...))}
 			if k := strings.TrimSpace(f.Value("key")); k != "" {
 				in.Key = desk.Some(k)
 			}

@@ -99,6 +99,16 @@ func TestAdminGeneralSettingsSaveAndRefuse(t *testing.T) {
 	if msg := p.text("#f-general-password_min_length-err"); msg == "" {
 		t.Error("no message beside the password length")
 	}
+	// Each message of the summary links to its control.
+	p.doc.Find(".form-errors a").Each(func(_ int, a *goquery.Selection) {
+		href, _ := a.Attr("href")
+		if p.doc.Find(href).Length() != 1 {
+			t.Errorf("summary link %q leads nowhere", href)
+		}
+	})
+	if n := p.doc.Find(".form-errors a").Length(); n < 2 {
+		t.Errorf("summary has %d links", n)
+	}
 	if set, _ := s.desk.Settings(context.Background(), s.admin); set.General.Title == "My desk" {
 		t.Error("a refused form saved the title")
 	}
