@@ -98,6 +98,14 @@ func TestBrowserGuestSubmitsThroughWidget(t *testing.T) {
 	if v.Channel != sympoq.ChannelForm || v.Subject != "Toner for the TPS-3000" || v.CustomerUser.Email != "wanda@visitor.example" {
 		t.Errorf("ticket = %v %q %q", v.Channel, v.Subject, v.CustomerUser.Email)
 	}
+	// The button closes the panel again.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button.sympoq-widget-button`))); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector(".sympoq-widget-panel")).display + "|" + document.querySelector("button.sympoq-widget-button").getAttribute("aria-expanded")`))
+	if err != nil || closed != "none|false" {
+		t.Errorf("after closing: %q, %v", closed, err)
+	}
 }
 
 // inFrame waits until the document in the frame shows sel and returns the

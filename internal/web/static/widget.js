@@ -48,6 +48,7 @@
   var panel = document.createElement("div");
   panel.className = "sympoq-widget-panel";
   panel.hidden = true;
+  panel.style.display = "none"; // whatever the host page's CSS says about divs
   css(panel, { position: "fixed", bottom: "88px", width: "380px", maxWidth: "calc(100vw - 24px)", height: "560px",
     maxHeight: "calc(100vh - 110px)", background: "#fff", borderRadius: "10px", overflow: "hidden",
     boxShadow: "0 10px 40px rgba(0,0,0,.28)", zIndex: "2147483647" });
@@ -64,10 +65,12 @@
       panel.appendChild(frame);
     }
     panel.hidden = false;
+    panel.style.display = "block";
     button.setAttribute("aria-expanded", "true");
   }
   function close() {
     panel.hidden = true;
+    panel.style.display = "none";
     button.setAttribute("aria-expanded", "false");
     button.focus();
   }
