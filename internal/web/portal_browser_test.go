@@ -184,6 +184,16 @@ func TestBrowserCustomerRepliesAndRates(t *testing.T) {
 		t.Error("the internal note is on the customer's page")
 	}
 	screenshot(t, ctx, "portal")
+	if os.Getenv("SYMPOQ_SCREENSHOTS") == "1" {
+		// The same page on a phone.
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 780), chromedp.Reload()); err != nil {
+			t.Fatal(err)
+		}
+		screenshot(t, ctx, "portal-360")
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900), chromedp.Reload()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	v, err := s.desk.Ticket(bg, s.admin, tk.DisplayID, true)
 	if err != nil {
 		t.Fatal(err)
