@@ -19,8 +19,14 @@ import (
 // ticket submits a ticket for a customer as the administrator.
 func (s *site) ticket(subject, desc, customerEmail string) *desk.TicketView {
 	s.t.Helper()
+	// The name from the address: houston.brooks@… is Houston Brooks.
+	local, _, _ := strings.Cut(customerEmail, "@")
+	parts := strings.Split(local, ".")
+	for i, p := range parts {
+		parts[i] = strings.ToUpper(p[:1]) + p[1:]
+	}
 	v, err := s.desk.Submit(context.Background(), s.admin, desk.SubmitInput{Subject: desk.Some(subject), Description: desk.Some(desc),
-		Customer: desk.Some(desk.CustomerInput{Name: desk.Some("Cust " + customerEmail), Email: desk.Some(customerEmail)}), Channel: sympoq.ChannelPhone})
+		Customer: desk.Some(desk.CustomerInput{Name: desk.Some(strings.Join(parts, " ")), Email: desk.Some(customerEmail)}), Channel: sympoq.ChannelPhone})
 	if err != nil {
 		s.t.Fatalf("Submit(%q): %v", subject, err)
 	}

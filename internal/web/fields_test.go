@@ -113,3 +113,21 @@ func TestUnknownPage(t *testing.T) {
 		t.Errorf("unknown API path = %d %q", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 }
+
+// An agent without any queue role still has a desk: empty, not broken.
+func TestAgentWithoutRole(t *testing.T) {
+	f := newDeskFixture(t)
+	f.site.agent("Nora Norole", "nora@example.com", "nora-password")
+	b := f.browserAs(t, "nora@example.com", "nora-password")
+	p := b.get("/app/desk/")
+	wantStatus(t, "desk of an agent without a role", p, http.StatusOK)
+	if n := p.doc.Find("tr.ticket-row").Length(); n != 0 {
+		t.Errorf("agent without a role sees %d tickets", n)
+	}
+	if p := b.get("/app/desk/tickets/" + f.inbox.DisplayID); p.status != http.StatusNotFound {
+		t.Errorf("ticket = %d, want 404", p.status)
+	}
+	if p := b.get("/app/desk/customers"); p.status != http.StatusOK {
+		t.Errorf("customers = %d", p.status)
+	}
+}

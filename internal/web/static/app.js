@@ -49,6 +49,19 @@
     });
   });
 
+  // Bulk actions: show only the choice the chosen action needs (without
+  // the script all are shown, and the server ignores the others).
+  var action = document.getElementById("bulk-action");
+  if (action) {
+    var sync = function () {
+      document.querySelectorAll("[data-bulk-for]").forEach(function (el) {
+        el.hidden = el.getAttribute("data-bulk-for") !== action.value;
+      });
+    };
+    action.addEventListener("change", sync);
+    sync();
+  }
+
   // Confirm dangerous buttons (data-confirm holds the question).
   document.querySelectorAll("[data-confirm]").forEach(function (b) {
     b.addEventListener("click", function (e) {
