@@ -388,6 +388,7 @@ func (w *Web) portalAction(name string, fn actionFunc) handler {
 		}
 		f := newForm(rq.Form)
 		f.Values.Del(csrfField)
+		f.Values.Del(movedTo) // set by the action only
 		f.Action = name
 		ctx := rq.Context()
 		if ver, err := strconv.ParseInt(rq.FormValue("version"), 10, 64); err == nil && ver > 0 {
@@ -400,9 +401,16 @@ func (w *Web) portalAction(name string, fn actionFunc) handler {
 			}
 			return w.showPortalTicket(rw, rq, formStatus(err), name, f)
 		}
+		if moved := f.Value(movedTo); moved != "" {
+			ref = moved
+		}
 		return w.redirect(rw, rq, portalTicketURL(ref), msg)
 	}
 }
+
+// movedTo is set on an action's form when the action went on in another
+// request (a reply that started a new one), whose page comes next.
+const movedTo = "\x00moved"
 
 func (w *Web) portalReply(ctx context.Context, rq *request, ref string, f *Form) (string, error) {
 	files := uploads(rq)
@@ -418,6 +426,7 @@ func (w *Web) portalReply(ctx context.Context, rq *request, ref string, f *Form)
 	done := "Reply sent"
 	if v.DisplayID != ref {
 		done = "Your reply started a new request, " + v.DisplayID
+		f.Values.Set(movedTo, v.DisplayID)
 	}
 	return w.attachAll(rq, v.DisplayID, files, false, done)
 }

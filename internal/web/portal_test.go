@@ -13,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/desk"
+	"github.com/sympoq/sympoq/internal/store"
 )
 
 // portalFixture: a group with a Customer Manager and a member, an outsider,
@@ -326,4 +327,37 @@ func (b *browser) multipart(path string, fields map[string]string, fileField, fi
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return b.do(req)
+}
+
+// A reply to a closed request that may not be reopened starts a new,
+// linked request; the page says so and the reply is there.
+func TestPortalReplyToClosedStartsNewRequest(t *testing.T) {
+	f := newPortalFixture(t)
+	ctx := context.Background()
+	if _, err := f.desk.Close(ctx, f.admin, f.memberTkt.DisplayID, desk.CloseInput{}); err != nil {
+		t.Fatal(err)
+	}
+	f.settings(func(set *sympoq.Settings) { set.Automation.CustomersReopen = false })
+	max := f.browser()
+	max.login("max@acme.test", "Max-password")
+	base := "/app/portal/requests/" + f.memberTkt.DisplayID
+	p := max.get(base)
+	if p.doc.Find(`form[action="`+base+`/reopen"]`).Length() != 0 {
+		t.Error("Reopen offered although customers may not reopen")
+	}
+	p = max.post(base+"/reply", url.Values{"message": {"It broke again."}, "version": {formValues(p, `form[action="`+base+`/reply"]`).Get("version")}})
+	wantStatus(t, "reply to closed", p, http.StatusOK)
+	if !strings.Contains(p.text(".flash"), "new request") {
+		t.Errorf("flash = %q", p.text(".flash"))
+	}
+	if p.url.Path == base || !strings.Contains(p.text(".timeline"), "It broke again.") {
+		t.Errorf("after the reply at %s, timeline %q", p.url.Path, p.text(".timeline"))
+	}
+	_, _, n, err := f.desk.Tickets(ctx, f.admin, desk.TicketList{TicketFilter: store.TicketFilter{Customer: f.member.ID}, Count: true})
+	if err != nil || n != 2 {
+		t.Errorf("member has %d requests, %v; want the closed one and a new one", n, err)
+	}
+	if v, _ := f.desk.Ticket(ctx, f.admin, f.memberTkt.DisplayID, false); v.Status != sympoq.StatusClosed {
+		t.Errorf("the closed request is %v", v.Status)
+	}
 }
