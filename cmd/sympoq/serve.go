@@ -111,6 +111,8 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 	runner.Every(time.Hour, desk.PurgeTrash{})
 	jobs.Register(runner, &jobs.IdempotencyExpiryWorker{DB: db})
 	runner.Every(time.Hour, desk.ExpireIdempotencyKeys{})
+	jobs.Register(runner, &jobs.SessionExpiryWorker{DB: db})
+	runner.Every(time.Hour, desk.ExpireSessions{})
 	blobs, err := blob.NewLocal(filepath.Join(cfg.DataDir, "blobs"))
 	if err != nil {
 		db.Close()

@@ -22,6 +22,13 @@ const (
 	sessionTouchEvery = time.Minute
 )
 
+// ExpireSessions is the hourly job that deletes expired sessions (they
+// already open nothing: expiry is checked in every lookup).
+type ExpireSessions struct{}
+
+// Kind names the job.
+func (ExpireSessions) Kind() string { return "expire_sessions" }
+
 // NewSession is a session just signed in, with its token, which only the
 // browser keeps.
 type NewSession struct {

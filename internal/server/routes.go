@@ -5,6 +5,7 @@ import (
 
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/api"
+	"github.com/sympoq/sympoq/internal/web"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -56,6 +57,10 @@ func (s *Server) problems(mux *http.ServeMux) http.Handler {
 			w.Header().Set("Allow", rec.header.Get("Allow"))
 			api.WriteError(w, r, s.logger, sympoq.Errorf(api.EMethod, "%s is not allowed here; allowed: %s", r.Method, rec.header.Get("Allow")))
 		case http.StatusNotFound:
+			if web.IsPage(r.URL.Path) {
+				s.web.NotFound(w, r)
+				return
+			}
 			api.WriteError(w, r, s.logger, sympoq.Errorf(sympoq.ENotFound, "no such endpoint; see %s/openapi.json", api.Prefix))
 		default: // redirects (e.g. to a clean path)
 			for k, v := range rec.header {

@@ -109,3 +109,14 @@ func (tx *Tx) DeleteExpiredSessions(ctx context.Context, accountID, userID int64
 	_, err := tx.exec(ctx, `DELETE FROM sessions WHERE account_id = $1 AND user_id = $2 AND expires_at <= $3`, accountID, userID, micros(tx.now))
 	return err
 }
+
+// ExpireSessions deletes up to limit sessions, of any account, that expired
+// before now: the hourly sweep of a maintenance job.
+func (tx *Tx) ExpireSessions(ctx context.Context, now time.Time, limit int) (int64, error) {
+	res, err := tx.exec(ctx, `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= $1 LIMIT $2)`,
+		micros(now), limit)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -12,6 +12,8 @@ import (
 
 	"mime/quotedprintable"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/desk"
 )
@@ -138,6 +140,16 @@ func TestLoginBadInput(t *testing.T) {
 	if got := p.text("#f-password-err"); got != "Is required." {
 		t.Errorf("password field message = %q, want \"Is required.\"", got)
 	}
+	// Each line of the summary links to its field.
+	links := p.doc.Find(".form-errors a")
+	if links.Length() != 2 {
+		t.Errorf("summary links = %d, want 2", links.Length())
+	}
+	links.Each(func(_ int, a *goquery.Selection) {
+		if href, _ := a.Attr("href"); p.doc.Find(href).Length() != 1 {
+			t.Errorf("summary link %s (%q) points at nothing", href, a.Text())
+		}
+	})
 	// Inactive users cannot sign in.
 	u := s.agent("Ina Active", "ina@example.com", "ina-password")
 	if _, err := s.desk.UpdateUser(context.Background(), s.admin, sympoq.KindAgent, u.ID, desk.UserInput{Active: desk.Some(false)}); err != nil {
@@ -246,6 +258,10 @@ func TestExpiredSession(t *testing.T) {
 	u, _ := s.db.Read().User(context.Background(), s.account, s.admin.ID())
 	if u.Name != "Administrator" {
 		t.Errorf("name = %q after an expired session's form, want no change", u.Name)
+	}
+	// Signing out of an ended session just goes to the sign-in page.
+	if p := b.post("/app/logout", nil); p.status != http.StatusOK || p.url.Path != "/app/login" {
+		t.Errorf("logout with an ended session = %d at %s", p.status, p.url)
 	}
 	// A page remembers where it was going.
 	p = b.get("/app/profile#keys")
@@ -385,7 +401,7 @@ func TestSignup(t *testing.T) {
 		t.Error("user input reached the page unescaped")
 	}
 	p = b.post("/app/signup", url.Values{"name": {"Sam Signup"}, "email": {"sam@example.com"}, "password": {"sam-password"}})
-	if p.url.Path != "/app/profile" || p.text(".me-name") != "Sam Signup" {
+	if p.url.Path != "/app/portal/" || p.text(".me-name") != "Sam Signup" { // customers start in the portal
 		t.Fatalf("after sign-up at %s as %q", p.url, p.text(".me-name"))
 	}
 	u, err := s.db.Read().UserByLogin(context.Background(), s.account, "sam@example.com")

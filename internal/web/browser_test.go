@@ -175,6 +175,15 @@ func TestBrowserAgentWorksATicket(t *testing.T) {
 		t.Fatalf("add note: %v", err)
 	}
 	screenshot(t, ctx, "ticket")
+	if os.Getenv("SYMPOQ_SCREENSHOTS") == "1" {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 780), chromedp.Reload()); err != nil {
+			t.Fatal(err)
+		}
+		screenshot(t, ctx, "ticket-360")
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900), chromedp.Reload()); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	v, err := s.desk.Ticket(bg, s.admin, tk.DisplayID, true)
 	if err != nil {

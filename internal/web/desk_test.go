@@ -19,8 +19,14 @@ import (
 // ticket submits a ticket for a customer as the administrator.
 func (s *site) ticket(subject, desc, customerEmail string) *desk.TicketView {
 	s.t.Helper()
+	// The name from the address: houston.brooks@… is Houston Brooks.
+	local, _, _ := strings.Cut(customerEmail, "@")
+	parts := strings.Split(local, ".")
+	for i, p := range parts {
+		parts[i] = strings.ToUpper(p[:1]) + p[1:]
+	}
 	v, err := s.desk.Submit(context.Background(), s.admin, desk.SubmitInput{Subject: desk.Some(subject), Description: desk.Some(desc),
-		Customer: desk.Some(desk.CustomerInput{Name: desk.Some("Cust " + customerEmail), Email: desk.Some(customerEmail)}), Channel: sympoq.ChannelPhone})
+		Customer: desk.Some(desk.CustomerInput{Name: desk.Some(strings.Join(parts, " ")), Email: desk.Some(customerEmail)}), Channel: sympoq.ChannelPhone})
 	if err != nil {
 		s.t.Fatalf("Submit(%q): %v", subject, err)
 	}
@@ -239,6 +245,17 @@ func TestTicketActions(t *testing.T) {
 	}
 	if v, _ := f.desk.Ticket(context.Background(), f.admin, f.inbox.DisplayID, false); v.Priority == sympoq.PriorityUrgent {
 		t.Error("stale form changed the priority")
+	}
+	// "Assign to me" is a second value of agent, after the select's.
+	version, _ = p.doc.Find(`#assign input[name="version"]`).Attr("value")
+	p = b.post(base+"/assign", url.Values{"version": {version}, "agent": {"0"}})
+	if got := p.text(".props dd:nth-of-type(4)"); got != "Unassigned" {
+		t.Errorf("assignee after unassign = %q", got)
+	}
+	version, _ = p.doc.Find(`#assign input[name="version"]`).Attr("value")
+	p = b.post(base+"/assign", url.Values{"version": {version}, "agent": {"0", "me"}})
+	if got := p.text(".props dd:nth-of-type(4)"); got != "Alice Agent" {
+		t.Errorf("assignee after Assign to me = %q (%s)", got, p.text(".form-errors"))
 	}
 	// Note: internal, styled apart.
 	version, _ = p.doc.Find(`#note input[name="version"]`).Attr("value")

@@ -70,18 +70,35 @@ func (f *Form) Set(name, msg string) {
 	}
 }
 
+// SummaryItem is one line of a failed form's summary: the field's name in
+// words, its message, and the id of its control to link to.
+type SummaryItem struct {
+	ID, Name, Message string
+}
+
 // FieldErrors are the form's errors in a stable order, for the summary at
 // its top, which links each to its field.
-func (f *Form) FieldErrors() []sympoq.FieldError {
+func (f *Form) FieldErrors() []SummaryItem {
 	if f == nil {
 		return nil
 	}
-	out := make([]sympoq.FieldError, 0, len(f.Errors))
-	for k, v := range f.Errors {
-		out = append(out, sympoq.FieldError{Field: k, Message: v})
+	names := make([]string, 0, len(f.Errors))
+	for k := range f.Errors {
+		names = append(names, k)
 	}
-	sortFieldErrors(out)
+	slices.Sort(names)
+	out := make([]SummaryItem, 0, len(names))
+	for _, k := range names {
+		out = append(out, SummaryItem{ID: Field{Name: k}.ID(), Name: humanize(k), Message: f.Errors[k]})
+	}
 	return out
+}
+
+// humanize turns a field name into words: "customer_email" → "Customer
+// email", "custom_fields.order_no" → "Order no".
+func humanize(name string) string {
+	name = strings.TrimPrefix(name, "custom_fields.")
+	return capitalize(strings.NewReplacer("_", " ", ".", " ").Replace(name))
 }
 
 // fromError puts a use case's error into the form: field errors beside
@@ -116,14 +133,6 @@ func (f *Form) fromError(err error, rename map[string]string) bool {
 		f.Message = "Please correct the marked fields."
 	}
 	return true
-}
-
-func sortFieldErrors(fs []sympoq.FieldError) {
-	for i := 1; i < len(fs); i++ {
-		for j := i; j > 0 && fs[j].Field < fs[j-1].Field; j-- {
-			fs[j], fs[j-1] = fs[j-1], fs[j]
-		}
-	}
 }
 
 // Field is one labelled control for the "field" partial.

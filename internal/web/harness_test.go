@@ -167,6 +167,9 @@ func (b *browser) do(req *http.Request) *page {
 	if v, ok := doc.Find(`input[name="csrf"]`).First().Attr("value"); ok {
 		b.csrf = v
 	}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		checkPage(b.s.t, req.Method+" "+req.URL.Path, res.Header, doc)
+	}
 	return &page{status: res.StatusCode, header: res.Header, url: res.Request.URL, body: string(body), doc: doc}
 }
 
@@ -239,4 +242,34 @@ func wantStatus(t *testing.T, what string, p *page, status int) {
 	if p.status != status {
 		t.Fatalf("%s: status = %d, want %d (at %s)\n%s", what, p.status, status, p.url, p.text("main"))
 	}
+}
+
+// checkPage holds every HTML answer of every test to the rules of the
+// pages: the Content-Security-Policy, and nothing inline that it would
+// block (style attributes, inline scripts, event handler attributes).
+func checkPage(t *testing.T, what string, h http.Header, doc *goquery.Document) {
+	t.Helper()
+	if csp := h.Get("Content-Security-Policy"); !strings.HasPrefix(csp, wantCSP) {
+		t.Errorf("%s: Content-Security-Policy = %q", what, csp)
+	}
+	if n := doc.Find("[style], style, script:not([src])").Length(); n != 0 {
+		t.Errorf("%s: %d inline styles or scripts", what, n)
+	}
+	doc.Find("*").Each(func(_ int, sel *goquery.Selection) {
+		for _, a := range sel.Nodes[0].Attr {
+			if strings.HasPrefix(strings.ToLower(a.Key), "on") {
+				t.Errorf("%s: event handler attribute %s on <%s>", what, a.Key, sel.Nodes[0].Data)
+			}
+		}
+	})
+	// Every control has a label.
+	doc.Find("input:not([type=hidden]):not([type=submit]), select, textarea").Each(func(_ int, sel *goquery.Selection) {
+		id, _ := sel.Attr("id")
+		_, aria := sel.Attr("aria-label")
+		wrapped := sel.ParentsFiltered("label").Length() > 0
+		if !aria && !wrapped && (id == "" || doc.Find(`label[for="`+id+`"]`).Length() == 0) {
+			name, _ := sel.Attr("name")
+			t.Errorf("%s: control %q (#%s) has no label", what, name, id)
+		}
+	})
 }

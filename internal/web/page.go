@@ -40,6 +40,7 @@ type handler func(w http.ResponseWriter, rq *request) error
 // pageOptions vary the page wrapper per route.
 type pageOptions struct {
 	frameAncestors string // the CSP frame-ancestors source list; "" = 'none'
+	anonymous      bool   // the page always acts as a guest (see anonymousPage)
 }
 
 // pageOption is one variation, e.g. frameAncestors for an embeddable page.
@@ -49,6 +50,15 @@ type pageOption func(*pageOptions)
 // widget); every other page refuses to be framed.
 func frameAncestors(sources string) pageOption {
 	return func(o *pageOptions) { o.frameAncestors = sources }
+}
+
+// anonymousPage makes a page act as a guest whatever cookies come with
+// it, and take its forms without the cookie-bound CSRF token: a page framed
+// by another site (the widget) gets no cookies there (SameSite=Lax), and
+// a form that can do only what any anonymous visitor may do needs no token.
+// The cross-origin check still applies.
+func anonymousPage() pageOption {
+	return func(o *pageOptions) { o.anonymous = true }
 }
 
 // csp is the Content-Security-Policy of every page: nothing inline, nothing
@@ -83,7 +93,9 @@ func (w *Web) page(who access, h handler, opts ...pageOption) http.Handler {
 			return
 		}
 		rq := &request{Request: r, Account: acct, Actor: sympoq.Guest(acct.ID), opts: o}
-		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if o.anonymous {
+			// No session, no token: see anonymousPage.
+		} else if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 			a, ss, err := w.desk.SessionActor(r.Context(), acct.ID, c.Value, clientAddr(r))
 			switch {
 			case err == nil:
@@ -103,11 +115,19 @@ func (w *Web) page(who access, h handler, opts ...pageOption) http.Handler {
 			return
 		}
 		if !allowed(who, rq.Actor) {
+			if who == adminOnly && rq.Actor.User != nil && rq.Actor.User.IsAgent() {
+				// An agent knows the settings exist; they are refused, not hidden.
+				w.renderError(rw, rq, http.StatusForbidden, "Administrators only",
+					"These settings are for administrators. Ask one of them if something here needs to change.")
+				return
+			}
 			w.fail(rw, rq, sympoq.NotFound("page"))
 			return
 		}
-		rq.csrf = w.csrfToken(rw, rq)
-		if unsafeMethod(r.Method) && !w.checkCSRF(rq) {
+		if !o.anonymous {
+			rq.csrf = w.csrfToken(rw, rq)
+		}
+		if unsafeMethod(r.Method) && !o.anonymous && !w.checkCSRF(rq) {
 			w.renderError(rw, rq, http.StatusForbidden, "This form has expired",
 				"The form was sent from a page that is too old or from another site, so nothing was changed. Go back, reload the page and try again.")
 			return
@@ -164,8 +184,8 @@ func safeNext(next, home string) string {
 	return next
 }
 
-// home is where a user starts: agents at the desk, everyone else at their
-// profile until the customer portal exists.
+// home is where a user starts: agents at the desk, customers in the
+// portal.
 func home(a desk.Actor) string {
 	switch {
 	case a.IsGuest():
@@ -173,7 +193,7 @@ func home(a desk.Actor) string {
 	case a.User.IsAgent():
 		return "/app/desk/"
 	default:
-		return "/app/profile"
+		return "/app/portal/"
 	}
 }
 

@@ -54,6 +54,8 @@ type Page struct {
 	Form      *Form
 	Data      any
 	RequestID string
+	// Bare drops the header (a page shown inside another site's frame).
+	Bare bool
 }
 
 // NavItem is one link of the header's navigation.
@@ -67,11 +69,14 @@ func nav(u *sympoq.User) []NavItem {
 		return nil
 	}
 	if !u.IsAgent() {
-		return []NavItem{{"My profile", "/app/profile"}}
+		return portalNav(u)
 	}
 	items := []NavItem{{"Tickets", "/app/desk/"}, {"New ticket", "/app/desk/tickets/new"}, {"Customers", "/app/desk/customers"}}
 	if u.Administrator || slices.ContainsFunc(u.Permissions, func(p sympoq.QueuePermission) bool { return p.Role == sympoq.RoleQueueManager }) {
 		items = append(items, NavItem{"Analytics", "/app/desk/analytics"})
+	}
+	if u.Administrator {
+		items = append(items, NavItem{"Settings", "/app/desk/settings/"})
 	}
 	return items
 }
@@ -187,6 +192,20 @@ func describe(e *sympoq.Error) string {
 }
 
 func asError(err error, e **sympoq.Error) bool { return errors.As(err, e) }
+
+// IsPage reports whether a path belongs to the pages rather than the API,
+// so that the server answers an unknown one with an HTML page.
+func IsPage(path string) bool {
+	return strings.HasPrefix(path, "/app/") && !strings.HasPrefix(path, "/app/desk/api/") && path != "/app/desk/api"
+}
+
+// NotFound answers a path no page has, with the pages' error page. The
+// account is not resolved here (an unknown path needs none), so the page
+// shows no account title and no user.
+func (w *Web) NotFound(rw http.ResponseWriter, r *http.Request) {
+	rw.Header().Set("Content-Security-Policy", pageOptions{}.csp())
+	w.renderError(rw, &request{Request: r}, http.StatusNotFound, "Page not found", "There is nothing at this address.")
+}
 
 func accountOf(r *http.Request) *sympoq.Account { return sympoq.AccountFromContext(r.Context()) }
 

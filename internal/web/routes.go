@@ -1,5 +1,7 @@
 package web
 
+import "net/http"
+
 // Routes is every page, top to bottom. The server mounts them on its mux
 // behind the middleware that resolves the account. To add a page: write a
 // handler in its own file (func(w http.ResponseWriter, rq *request) error),
@@ -12,7 +14,7 @@ func (w *Web) Routes() []Route {
 		{"GET /app/{$}", w.page(anyone, w.home)},
 		{"GET /app/login", w.page(anyone, w.loginForm)},
 		{"POST /app/login", w.page(anyone, w.login)},
-		{"POST /app/logout", w.page(anyone, w.logout)},
+		{"POST /app/logout", w.page(signedIn, w.logout)},
 		{"GET /app/password/forgot", w.page(anyone, w.forgotForm)},
 		{"POST /app/password/forgot", w.page(anyone, w.forgot)},
 		{"GET /app/password/reset", w.page(anyone, w.resetForm(resetPassword))},
@@ -61,5 +63,49 @@ func (w *Web) Routes() []Route {
 		{"POST /app/desk/tickets/{id}/restore", w.page(agentOnly, w.ticketAction("restore", w.restore))},
 		{"GET /app/desk/analytics", w.page(agentOnly, w.analytics)},
 		{"GET /app/desk/analytics.csv", w.page(agentOnly, w.analyticsCSV)},
+
+		// Administration (ui.md), administrators only.
+		{"GET /app/desk/settings/{$}", w.page(adminOnly, w.adminIndex)},
+		{"GET /app/desk/settings/agents", w.page(adminOnly, w.agentList)},
+		{"GET /app/desk/settings/agents/new", w.page(adminOnly, w.agentNew)},
+		{"POST /app/desk/settings/agents", w.page(adminOnly, w.agentSave)},
+		{"GET /app/desk/settings/agents/{id}", w.page(adminOnly, w.agentEdit)},
+		{"POST /app/desk/settings/agents/{id}", w.page(adminOnly, w.agentSave)},
+		{"POST /app/desk/settings/agents/{id}/delete", w.page(adminOnly, w.agentDelete)},
+		{"GET /app/desk/settings/general", w.page(adminOnly, w.settingsForm("general"))},
+		{"POST /app/desk/settings/general", w.page(adminOnly, w.saveSettings("general"))},
+		{"GET /app/desk/settings/automation", w.page(adminOnly, w.settingsForm("automation"))},
+		{"POST /app/desk/settings/automation", w.page(adminOnly, w.saveSettings("automation"))},
+		{"GET /app/desk/settings/targets", w.page(adminOnly, w.settingsForm("targets"))},
+		{"POST /app/desk/settings/targets", w.page(adminOnly, w.saveSettings("targets"))},
+		{"GET /app/desk/settings/ticket-id", w.page(adminOnly, w.settingsForm("ticket-id"))},
+		{"POST /app/desk/settings/ticket-id", w.page(adminOnly, w.saveSettings("ticket-id"))},
+		{"GET /app/desk/settings/ticket-id/example", w.page(adminOnly, w.ticketIDPreview)},
+		{"GET /app/desk/settings/limits", w.page(adminOnly, w.settingsForm("limits"))},
+		{"POST /app/desk/settings/limits", w.page(adminOnly, w.saveSettings("limits"))},
+		{"GET /app/desk/settings/{kind}", w.page(adminOnly, w.itemList)},
+		{"POST /app/desk/settings/{kind}", w.page(adminOnly, w.itemCreate)},
+		{"GET /app/desk/settings/{kind}/{id}", w.page(adminOnly, w.itemEdit)},
+		{"POST /app/desk/settings/{kind}/{id}", w.page(adminOnly, w.itemSave)},
+		{"POST /app/desk/settings/{kind}/{id}/delete", w.page(adminOnly, w.itemDelete)},
+
+		// Customer portal (ui.md).
+		{"GET /app/portal/{$}", w.page(signedIn, w.portalHome)},
+		{"GET /app/portal/new", w.page(signedIn, w.portalNewForm)},
+		{"POST /app/portal/new", w.page(signedIn, w.portalSubmit)},
+		{"GET /app/portal/requests/{id}", w.page(signedIn, w.portalTicket)},
+		{"GET /app/portal/requests/{id}/attachments/{n}", w.page(signedIn, w.portalAttachment)},
+		{"POST /app/portal/requests/{id}/reply", w.page(signedIn, w.portalAction("reply", w.portalReply))},
+		{"POST /app/portal/requests/{id}/close", w.page(signedIn, w.portalAction("close", w.portalClose))},
+		{"POST /app/portal/requests/{id}/reopen", w.page(signedIn, w.portalAction("reopen", w.portalReopen))},
+		{"POST /app/portal/requests/{id}/rate", w.page(signedIn, w.portalAction("rate", w.portalRate))},
+
+		// Guests (ui.md): the public form and the widget.
+		{"GET /app/request", w.page(anyone, w.guestForm(publicForm))},
+		{"POST /app/request", w.page(anyone, w.guestSubmit(publicForm))},
+		{"GET /app/widget", w.page(anyone, w.guestForm(widgetForm), frameAncestors("*"), anonymousPage())},
+		{"POST /app/widget", w.page(anyone, w.guestSubmit(widgetForm), frameAncestors("*"), anonymousPage())},
+		{"GET /app/f", w.page(anyone, w.oldWidget)},
+		{"GET /app/widget.js", http.HandlerFunc(w.widgetScript)},
 	}
 }

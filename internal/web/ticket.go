@@ -399,13 +399,17 @@ func (w *Web) call(ctx context.Context, rq *request, ref string, f *Form) (strin
 
 func (w *Web) assign(ctx context.Context, rq *request, ref string, f *Form) (string, error) {
 	in := desk.AssignInput{Billable: minutes(f)}
-	switch s := f.Value("agent"); s {
-	case "me":
+	// "Assign to me" is a button named agent: it comes after the select.
+	switch s := f.Value("agent"); {
+	case f.Has("agent", "me"):
 		in.Agent = desk.Some(rq.Actor.ID())
-	case "", "0":
+	case s == "" || s == "0":
 		in.Agent = desk.Opt[int64]{Set: true, Null: true}
 	default:
 		in.Agent = desk.Some(atoi(s))
+	}
+	if len(f.Values["agent"]) > 1 {
+		f.Values["agent"] = f.Values["agent"][:1] // shown again: the select's choice
 	}
 	v, err := w.desk.Assign(ctx, rq.Actor, ref, in)
 	if err != nil {

@@ -49,10 +49,47 @@
     });
   });
 
+  // Bulk actions: show only the choice the chosen action needs (without
+  // the script all are shown, and the server ignores the others).
+  var action = document.getElementById("bulk-action");
+  if (action) {
+    var sync = function () {
+      document.querySelectorAll("[data-bulk-for]").forEach(function (el) {
+        el.hidden = el.getAttribute("data-bulk-for") !== action.value;
+      });
+    };
+    action.addEventListener("change", sync);
+    sync();
+  }
+
   // Confirm dangerous buttons (data-confirm holds the question).
   document.querySelectorAll("[data-confirm]").forEach(function (b) {
     b.addEventListener("click", function (e) {
       if (!window.confirm(b.getAttribute("data-confirm"))) { e.preventDefault(); }
+    });
+  });
+
+  // Live example of a ticket ID format: data-preview is the address that
+  // renders a format with the server's own code, data-for the input.
+  document.querySelectorAll("output[data-preview]").forEach(function (out) {
+    var input = document.getElementById(out.getAttribute("data-for"));
+    if (!input) { return; }
+    var timer = null, seq = 0;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var n = ++seq;
+        fetch(out.getAttribute("data-preview") + "?format=" + encodeURIComponent(input.value), { credentials: "same-origin" })
+          .then(function (r) { return r.text().then(function (t) { return { ok: r.ok, text: t }; }); })
+          .then(function (res) {
+            if (n !== seq) { return; }
+            out.textContent = "";
+            var el = document.createElement(res.ok ? "code" : "span");
+            if (!res.ok) { el.className = "field-error"; }
+            el.textContent = res.text;
+            out.appendChild(el);
+          });
+      }, 150);
     });
   });
 })();

@@ -18,4 +18,3 @@ CREATE UNIQUE INDEX sessions_hash_uq ON sessions (hash);
 -- Leads with user_id: it serves the foreign-key lookup when a user is
 -- deleted as well as a user's own list (always also filtered by account).
 CREATE INDEX sessions_user_fk ON sessions (user_id, account_id);
-CREATE INDEX sessions_expires ON sessions (account_id, expires_at);
