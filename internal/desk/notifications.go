@@ -404,7 +404,7 @@ func sampleValues(set *sympoq.Settings, base string) map[string]string {
 		"priority": "Normal", "status": "Working", "customer": "Sam Sample", "customer_email": "sam@example.com",
 		"agent": "Alex Agent", "actor": "Alex Agent", "deadline": "none",
 		"message":     "Hello,\nthe printer shows error 42 since this morning.\nThanks, Sam",
-		"ticket_link": base + "/app/desk/ticket/12-04-S-AMP", "portal_link": base + "/app/portal/ticket/12-04-S-AMP",
+		"ticket_link": base + DeskTicketPath("12-04-S-AMP"), "portal_link": base + PortalTicketPath("12-04-S-AMP"),
 		"desk_title": set.General.Title, "recipient": "Sam Sample",
 		"link": base + "/app/register?token=sample", "link_valid": "7 days",
 	}

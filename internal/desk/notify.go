@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	netmail "net/mail"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -167,8 +168,8 @@ func ticketValues(set *sympoq.Settings, base string, t *sympoq.Ticket, topic, qu
 		"priority": sympoq.Priority(t.Priority).String(), "status": t.Status.String(),
 		"customer": cust.Name, "customer_email": cust.Email, "agent": agent, "actor": actor,
 		"message": message, "deadline": deadline,
-		"ticket_link": base + "/app/desk/ticket/" + t.DisplayID,
-		"portal_link": base + "/app/portal/ticket/" + t.DisplayID,
+		"ticket_link": base + DeskTicketPath(t.DisplayID),
+		"portal_link": base + PortalTicketPath(t.DisplayID),
 		"desk_title":  set.General.Title,
 	}
 }
@@ -466,4 +467,14 @@ func mailAddress(s string) (string, error) {
 		return a.Address, nil
 	}
 	return a.String(), nil
+}
+
+// DeskTicketPath is the agent desk's page of a ticket, for links in email.
+func DeskTicketPath(displayID string) string {
+	return "/app/desk/tickets/" + url.PathEscape(displayID)
+}
+
+// PortalTicketPath is the customer portal's page of a request.
+func PortalTicketPath(displayID string) string {
+	return "/app/portal/requests/" + url.PathEscape(displayID)
 }

@@ -299,7 +299,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 		if strings.Contains(html, "<script") || strings.Contains(html, "<b>") || !strings.Contains(html, "&lt;b&gt;unplug&lt;/b&gt;") {
 			t.Errorf("agent reply HTML not escaped:\n%s", html)
 		}
-		if !strings.Contains(string(third.Raw), "https://acme.example.test/app/desk/ticket/"+tk.ID) {
+		if !strings.Contains(string(third.Raw), "https://acme.example.test"+desk.DeskTicketPath(tk.ID)) {
 			t.Errorf("the agent's message lacks the desk link:\n%s", third.Raw)
 		}
 

@@ -91,7 +91,7 @@ func TestTicketListByRole(t *testing.T) {
 		t.Error("queue manager has a Trash view")
 	}
 	// Out of reach is a 404 page, not a 403.
-	p = mona.get("/app/desk/tickets/" + f.inbox.DisplayID)
+	p = mona.get(desk.DeskTicketPath(f.inbox.DisplayID)) // the address notification emails link to
 	wantStatus(t, "ticket of another queue", p, http.StatusNotFound)
 	if !strings.Contains(p.text("h1"), "not found") {
 		t.Errorf("404 page heading %q", p.text("h1"))

@@ -137,7 +137,8 @@ func TestPortalRequestPageHidesInternalEvents(t *testing.T) {
 	f := newPortalFixture(t)
 	max := f.browser()
 	max.login("max@acme.test", "Max-password")
-	p := max.get("/app/portal/requests/" + f.memberTkt.DisplayID)
+	// The address the notification emails link to.
+	p := max.get(desk.PortalTicketPath(f.memberTkt.DisplayID))
 	wantStatus(t, "request page", p, http.StatusOK)
 	if !strings.Contains(p.text(".timeline"), "Please restart the printer.") {
 		t.Errorf("the agent reply is missing: %q", p.text(".timeline"))
