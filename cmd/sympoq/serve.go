@@ -197,6 +197,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		_ = a.jobs.Stop(context.Background())
 		return err
 	}
+	pprofAddr, stopPprof, err := startPprof(cfg.Pprof, a.logger)
+	if err != nil {
+		ln.Close()
+		_ = stopSMTP(context.Background())
+		_ = a.jobs.Stop(context.Background())
+		return err
+	}
+	defer stopPprof(context.Background())
+	if pprofAddr != "" {
+		fmt.Fprintf(stdout, "SympoQ profiles on http://%s/debug/pprof/\n", pprofAddr)
+	}
 	a.logger.Info("serving", "addr", ln.Addr().String(), "db", string(a.db.Dialect()), "base_domain", cfg.BaseDomain, "version", version)
 	fmt.Fprintf(stdout, "SympoQ is listening on http://%s\n", ln.Addr())
 	if smtpAddr != "" {

@@ -6,11 +6,13 @@ package config
 import (
 	"flag"
 	"fmt"
-	smtpmail "github.com/sympoq/sympoq/internal/mail"
+	"net"
 	"net/mail"
 	"net/url"
 	"strings"
 	"time"
+
+	smtpmail "github.com/sympoq/sympoq/internal/mail"
 )
 
 // Config is the deployment's configuration.
@@ -28,6 +30,7 @@ type Config struct {
 	PublicURL       string
 	MailFrom        string
 	SMTPURL         string // holds a password: never logged
+	Pprof           string // loopback address of the profiling endpoints; empty: off
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
@@ -60,6 +63,7 @@ func Register(fs *flag.FlagSet, getenv func(string) string) *Config {
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "URL users reach the server at, for links in email (SYMPOQ_PUBLIC_URL)")
 	fs.StringVar(&c.SMTPURL, "smtp-url", env("SMTP_URL", ""), "outbound SMTP server, smtp://user:pass@host:587?tls=starttls; empty: write mail to the outbox directory (SYMPOQ_SMTP_URL; SYMPOQ_SMTP_PASSWORD sets the password)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", "SympoQ <sympoq@localhost>"), "sender of outgoing email (SYMPOQ_MAIL_FROM)")
+	fs.StringVar(&c.Pprof, "pprof", env("PPROF", ""), "loopback address for the Go profiler's /debug/pprof/, e.g. 127.0.0.1:6060; empty: off (SYMPOQ_PPROF)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (SYMPOQ_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", ""), "text or json; empty: text on a terminal, json otherwise (SYMPOQ_LOG_FORMAT)")
 	timeout, err := time.ParseDuration(env("SHUTDOWN_TIMEOUT", "30s"))
@@ -121,6 +125,9 @@ func (c *Config) Validate() error {
 	if c.SMTPCert != "" && c.SMTPListen == "" {
 		errs = append(errs, "--smtp-cert: needs --smtp-listen")
 	}
+	if c.Pprof != "" && !loopback(c.Pprof) {
+		errs = append(errs, fmt.Sprintf("--pprof %q: want a loopback address such as 127.0.0.1:6060; profiles reveal memory contents", c.Pprof))
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
@@ -169,4 +176,17 @@ func (c *Config) SMTP() (smtpmail.SMTPConfig, error) {
 		sc.Password = c.SMTPPassword
 	}
 	return sc, nil
+}
+
+// loopback reports whether addr is host:port with a loopback host.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
