@@ -31,6 +31,7 @@ type Config struct {
 	MailFrom        string
 	SMTPURL         string // holds a password: never logged
 	Pprof           string // loopback address of the profiling endpoints; empty: off
+	AccountSMTPFlag string // "on", "off" or "": on with one account, off with several
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
@@ -63,6 +64,7 @@ func Register(fs *flag.FlagSet, getenv func(string) string) *Config {
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "URL users reach the server at, for links in email (SYMPOQ_PUBLIC_URL)")
 	fs.StringVar(&c.SMTPURL, "smtp-url", env("SMTP_URL", ""), "outbound SMTP server, smtp://user:pass@host:587?tls=starttls; empty: write mail to the outbox directory (SYMPOQ_SMTP_URL; SYMPOQ_SMTP_PASSWORD sets the password)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", "SympoQ <sympoq@localhost>"), "sender of outgoing email (SYMPOQ_MAIL_FROM)")
+	fs.StringVar(&c.AccountSMTPFlag, "account-smtp", env("ACCOUNT_SMTP", ""), "on or off: may account administrators send their email through their own SMTP server; empty: on with one account, off with --base-domain (SYMPOQ_ACCOUNT_SMTP)")
 	fs.StringVar(&c.Pprof, "pprof", env("PPROF", ""), "loopback address for the Go profiler's /debug/pprof/, e.g. 127.0.0.1:6060; empty: off (SYMPOQ_PPROF)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (SYMPOQ_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", ""), "text or json; empty: text on a terminal, json otherwise (SYMPOQ_LOG_FORMAT)")
@@ -124,6 +126,11 @@ func (c *Config) Validate() error {
 	}
 	if c.SMTPCert != "" && c.SMTPListen == "" {
 		errs = append(errs, "--smtp-cert: needs --smtp-listen")
+	}
+	switch c.AccountSMTPFlag {
+	case "", "on", "off":
+	default:
+		errs = append(errs, fmt.Sprintf("--account-smtp %q: want on or off", c.AccountSMTPFlag))
 	}
 	if c.Pprof != "" && !loopback(c.Pprof) {
 		errs = append(errs, fmt.Sprintf("--pprof %q: want a loopback address such as 127.0.0.1:6060; profiles reveal memory contents", c.Pprof))
@@ -189,4 +196,19 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// AccountSMTP reports whether accounts may use SMTP servers of their own.
+// By default they may when the deployment serves one account (its
+// administrator runs the server anyway) and may not when it hosts several:
+// an account's administrator could otherwise make the server connect to
+// hosts of the deployment's network.
+func (c *Config) AccountSMTP() bool {
+	switch c.AccountSMTPFlag {
+	case "on":
+		return true
+	case "off":
+		return false
+	}
+	return c.BaseDomain == ""
 }

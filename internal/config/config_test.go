@@ -45,3 +45,26 @@ func TestSMTPURL(t *testing.T) {
 		t.Errorf("Validate without --smtp-url: %v", err)
 	}
 }
+
+// TestAccountSMTP: accounts may use their own SMTP servers by default with
+// one account, not with several; the flag decides otherwise.
+func TestAccountSMTP(t *testing.T) {
+	for _, tc := range []struct {
+		base, flag string
+		want       bool
+	}{
+		{"", "", true}, {"example.com", "", false}, {"example.com", "on", true}, {"", "off", false},
+	} {
+		c := &Config{DB: "sqlite:x.db", MailFrom: "a@b.test", LogLevel: "info", BaseDomain: tc.base, AccountSMTPFlag: tc.flag}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("Validate(%+v) = %v", tc, err)
+		}
+		if got := c.AccountSMTP(); got != tc.want {
+			t.Errorf("AccountSMTP(base %q, flag %q) = %v, want %v", tc.base, tc.flag, got, tc.want)
+		}
+	}
+	c := &Config{DB: "sqlite:x.db", MailFrom: "a@b.test", LogLevel: "info", AccountSMTPFlag: "yes"}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--account-smtp") {
+		t.Errorf("Validate(--account-smtp yes) = %v, want an error", err)
+	}
+}

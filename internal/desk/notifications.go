@@ -474,6 +474,8 @@ func (s *Service) SaveMailSettings(ctx context.Context, a Actor, in MailSettings
 				m.SMTPURL = ""
 			case raw == redactMail(m).SMTPURL:
 				// Unchanged, as shown.
+			case s.mail.NoAccountSMTP:
+				p.Add("smtp_url", sympoq.FieldReadonly, "this server sends every account's email itself; accounts cannot set their own SMTP server")
 			default:
 				if _, err := mail.ParseSMTPURL(raw); err != nil {
 					p.Add("smtp_url", sympoq.FieldInvalid, "%v", err)

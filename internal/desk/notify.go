@@ -31,6 +31,9 @@ func (SendEmail) Kind() string { return "send_email" }
 type MailOptions struct {
 	From       netmail.Address
 	AccountURL func(accountName string) string
+	// NoAccountSMTP refuses accounts their own SMTP server: the server
+	// would connect wherever an account's administrator says.
+	NoAccountSMTP bool
 }
 
 // WithMail sets the deployment's mail options.

@@ -41,6 +41,8 @@ type RegistrationWorker struct {
 	// SenderFor makes the sender of an account's own SMTP URL; nil:
 	// mail.NewSMTPSender. Accounts without one use Sender.
 	SenderFor func(smtpURL string) (Sender, error)
+	// NoAccountSMTP ignores the SMTP servers accounts set for themselves.
+	NoAccountSMTP bool
 }
 
 // Work sends the email, or skips it when the customer no longer needs one.
@@ -98,7 +100,10 @@ func (w *RegistrationWorker) Work(ctx context.Context, job *river.Job[desk.Regis
 		}
 		return nil
 	}
-	sender, err := accountSender(ctx, w.DB, a.AccountID, w.Sender, w.SenderFor, w.Logger)
+	sender, err := w.Sender, error(nil)
+	if !w.NoAccountSMTP {
+		sender, err = accountSender(ctx, w.DB, a.AccountID, w.Sender, w.SenderFor, w.Logger)
+	}
 	if err != nil {
 		return fmt.Errorf("registration email for user %d: account SMTP settings: %w", a.UserID, err)
 	}

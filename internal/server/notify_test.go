@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -35,6 +36,13 @@ import (
 // them.
 func newMailStack(t *testing.T, db *store.DB, opts mailtest.Options, maxAttempts int) (*stack, *mailtest.Server) {
 	t.Helper()
+	return newMailStackWith(t, db, opts, maxAttempts, false)
+}
+
+// newMailStackWith is newMailStack, optionally refusing accounts their own
+// SMTP servers (--account-smtp off).
+func newMailStackWith(t *testing.T, db *store.DB, opts mailtest.Options, maxAttempts int, noAccountSMTP bool) (*stack, *mailtest.Server) {
+	t.Helper()
 	ctx := context.Background()
 	serverTLS, pool := mailtest.Certificate(t)
 	opts.TLS = serverTLS
@@ -54,16 +62,18 @@ func newMailStack(t *testing.T, db *store.DB, opts mailtest.Options, maxAttempts
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: sender, AccountURL: func(string) string { return "http://localhost" }})
+	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: sender, AccountURL: func(string) string { return "http://localhost" },
+		NoAccountSMTP: noAccountSMTP})
 	jobs.Register(runner, &jobs.SendEmailWorker{DB: db, Sender: sender, MaxAttempts: maxAttempts,
-		Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
+		Backoff: func(int) time.Duration { return 10 * time.Millisecond }, NoAccountSMTP: noAccountSMTP})
 	blobs, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := desk.New(db, runner, logger, desk.WithBlobs(blobs), desk.WithMail(desk.MailOptions{
-		From:       mustAddress(t, "Acme Desk <desk@acme.test>"),
-		AccountURL: func(name string) string { return "https://" + name + ".example.test" },
+		From:          mustAddress(t, "Acme Desk <desk@acme.test>"),
+		AccountURL:    func(name string) string { return "https://" + name + ".example.test" },
+		NoAccountSMTP: noAccountSMTP,
 	}))
 	srv := httptest.NewServer(server.New(db, d, server.Options{BaseDomain: "example.test", Logger: logger}))
 	t.Cleanup(srv.Close)
@@ -515,4 +525,51 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestNoAccountSMTP: with --account-smtp off an account cannot set its own
+// SMTP server, and one stored before is not used: its mail goes through the
+// deployment's server.
+func TestNoAccountSMTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, deployment := newMailStackWith(t, db, mailtest.Options{}, 3, true)
+		own := mailtest.Start(t, mailtest.Options{})
+		p := cast(t, s, "acme")
+		sys := desk.System(p.accountID)
+		ownURL := fmt.Sprintf("smtp://%s:%d?tls=none", own.Host, own.Port)
+		_, err := s.desk.SaveMailSettings(ctx, sys, desk.MailSettingsInput{SMTPURL: desk.Some(ownURL)})
+		if f, code := fieldOf(err); f != "smtp_url" || code != sympoq.FieldReadonly {
+			t.Fatalf("SaveMailSettings(own server) = %v, want a readonly error on smtp_url", err)
+		}
+		if _, err := s.desk.SaveMailSettings(ctx, sys, desk.MailSettingsInput{From: desk.Some("Acme <support@acme.test>")}); err != nil {
+			t.Fatalf("the sender address stays the account's to set: %v", err)
+		}
+		// A server stored while it was allowed is ignored.
+		must(t, db.Tx(ctx, func(tx *store.Tx) error {
+			ms, err := tx.MailSettings(ctx, p.accountID)
+			if err != nil {
+				return err
+			}
+			ms.SMTPURL = ownURL
+			return tx.SaveMailSettings(ctx, ms)
+		}))
+		if _, err := s.desk.Submit(ctx, sys, desk.SubmitInput{Description: desk.Some("Through which server?"), Queue: desk.Some(p.queue.ID),
+			Customer: desk.Some(desk.CustomerInput{ID: desk.Some(p.carol.ID)})}); err != nil {
+			t.Fatal(err)
+		}
+		deployment.Wait(t, 1, 20*time.Second)
+		if n := len(own.Messages()); n != 0 {
+			t.Errorf("the account's own server got %d messages, want none", n)
+		}
+	})
+}
+
+// fieldOf is the first field error's field and code.
+func fieldOf(err error) (string, string) {
+	var e *sympoq.Error
+	if errors.As(err, &e) && len(e.Fields) > 0 {
+		return e.Fields[0].Field, e.Fields[0].Code
+	}
+	return "", sympoq.ErrorCode(err)
 }
