@@ -161,7 +161,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	opts := server.Options{BaseDomain: cfg.BaseDomain, Logger: a.logger}
+	proxies, _ := cfg.Proxies() // validated by parse
+	opts := server.Options{BaseDomain: cfg.BaseDomain, Logger: a.logger, TrustedProxies: proxies}
 	// The pages email password reset links through the same outbox as the
 	// jobs; the address was validated by open.
 	if from, err := netmail.ParseAddress(cfg.MailFrom); err == nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ type Config struct {
 	SMTPURL         string // holds a password: never logged
 	Pprof           string // loopback address of the profiling endpoints; empty: off
 	AccountSMTPFlag string // "on", "off" or "": on with one account, off with several
+	TrustedProxies  string // comma-separated addresses or CIDR prefixes; see Proxies
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
@@ -65,6 +67,7 @@ func Register(fs *flag.FlagSet, getenv func(string) string) *Config {
 	fs.StringVar(&c.SMTPURL, "smtp-url", env("SMTP_URL", ""), "outbound SMTP server, smtp://user:pass@host:587?tls=starttls; empty: write mail to the outbox directory (SYMPOQ_SMTP_URL; SYMPOQ_SMTP_PASSWORD sets the password)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", "SympoQ <sympoq@localhost>"), "sender of outgoing email (SYMPOQ_MAIL_FROM)")
 	fs.StringVar(&c.AccountSMTPFlag, "account-smtp", env("ACCOUNT_SMTP", ""), "on or off: may account administrators send their email through their own SMTP server; empty: on with one account, off with --base-domain (SYMPOQ_ACCOUNT_SMTP)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDRs, comma-separated; empty: none (SYMPOQ_TRUSTED_PROXIES)")
 	fs.StringVar(&c.Pprof, "pprof", env("PPROF", ""), "loopback address for the Go profiler's /debug/pprof/, e.g. 127.0.0.1:6060; empty: off (SYMPOQ_PPROF)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (SYMPOQ_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", ""), "text or json; empty: text on a terminal, json otherwise (SYMPOQ_LOG_FORMAT)")
@@ -131,6 +134,9 @@ func (c *Config) Validate() error {
 	case "", "on", "off":
 	default:
 		errs = append(errs, fmt.Sprintf("--account-smtp %q: want on or off", c.AccountSMTPFlag))
+	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, fmt.Sprintf("--trusted-proxies: %v", err))
 	}
 	if c.Pprof != "" && !loopback(c.Pprof) {
 		errs = append(errs, fmt.Sprintf("--pprof %q: want a loopback address such as 127.0.0.1:6060; profiles reveal memory contents", c.Pprof))
@@ -211,4 +217,26 @@ func (c *Config) AccountSMTP() bool {
 		return false
 	}
 	return c.BaseDomain == ""
+}
+
+// Proxies parses --trusted-proxies: addresses (a single host) or CIDR
+// prefixes, separated by commas.
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR prefix", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

@@ -68,3 +68,18 @@ func TestAccountSMTP(t *testing.T) {
 		t.Errorf("Validate(--account-smtp yes) = %v, want an error", err)
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c := &Config{DB: "sqlite:x.db", MailFrom: "a@b.test", LogLevel: "info", TrustedProxies: " 10.0.0.0/8, 127.0.0.1 ,::1"}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ps, _ := c.Proxies()
+	if len(ps) != 3 || ps[0].String() != "10.0.0.0/8" || ps[1].String() != "127.0.0.1/32" || ps[2].String() != "::1/128" {
+		t.Errorf("Proxies = %v", ps)
+	}
+	c.TrustedProxies = "10.0.0.0/8,proxy.example.com"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--trusted-proxies") {
+		t.Errorf("Validate(a host name) = %v, want an error", err)
+	}
+}

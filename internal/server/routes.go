@@ -37,7 +37,7 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 		mux.Handle(rt.Pattern, rt.Handler)
 	}
 
-	return s.recover(s.requestID(s.observe(securityHeaders(s.limitBody(s.problems(mux))))))
+	return s.recover(s.requestID(fromProxies(s.trusted, s.observe(securityHeaders(s.limitBody(s.problems(mux)))))))
 }
 
 // problems answers what the mux itself would answer, an unknown path (404)

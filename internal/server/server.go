@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +32,10 @@ type Options struct {
 	// Web configures the HTML pages under /app/ (their logger and
 	// limiter default to the ones above).
 	Web web.Options
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (client addresses for throttling and
+	// sessions; HTTPS for Secure cookies). Empty: none.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the http.Handler of a deployment.
@@ -43,6 +48,7 @@ type Server struct {
 	accounts *accountResolver
 	metrics  *metrics
 	timeout  time.Duration
+	trusted  []netip.Prefix // reverse proxies (proxy.go)
 	draining atomic.Bool
 	handler  http.Handler
 }
@@ -61,6 +67,7 @@ func New(db *store.DB, d *desk.Service, o Options) *Server {
 		api:      newAPI(d, o),
 		web:      newWeb(d, o),
 		logger:   o.Logger,
+		trusted:  o.TrustedProxies,
 		accounts: newAccountResolver(db, o.BaseDomain),
 		metrics:  newMetrics(o.Registry),
 		timeout:  o.RequestTimeout,
