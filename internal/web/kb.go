@@ -258,6 +258,9 @@ func categoryInput(f *Form) desk.KBCategoryInput {
 }
 
 func (w *Web) kbCategorySave(rw http.ResponseWriter, rq *request) error {
+	if err := w.kbEditor(rq); err != nil {
+		return err
+	}
 	id := atoi(rq.PathValue("id"))
 	var cur *sympoq.KBCategory
 	if id != 0 {
@@ -279,6 +282,9 @@ func (w *Web) kbCategorySave(rw http.ResponseWriter, rq *request) error {
 }
 
 func (w *Web) kbCategoryDelete(rw http.ResponseWriter, rq *request) error {
+	if err := w.kbEditor(rq); err != nil {
+		return err
+	}
 	id := atoi(rq.PathValue("id"))
 	c, err := w.desk.KBCategory(rq.Context(), rq.Actor, id)
 	if err != nil {
@@ -356,6 +362,9 @@ func articleInput(f *Form) desk.KBArticleInput {
 }
 
 func (w *Web) kbArticleSave(rw http.ResponseWriter, rq *request) error {
+	if err := w.kbEditor(rq); err != nil {
+		return err
+	}
 	id := atoi(rq.PathValue("id"))
 	var cur *sympoq.KBArticle
 	if id != 0 {
@@ -377,6 +386,9 @@ func (w *Web) kbArticleSave(rw http.ResponseWriter, rq *request) error {
 }
 
 func (w *Web) kbArticleDelete(rw http.ResponseWriter, rq *request) error {
+	if err := w.kbEditor(rq); err != nil {
+		return err
+	}
 	id := atoi(rq.PathValue("id"))
 	x, err := w.desk.KBArticle(rq.Context(), rq.Actor, id)
 	if err != nil {
