@@ -77,9 +77,31 @@ func (kbPage) AccessLabel(a sympoq.KBAccess) string {
 	return string(a)
 }
 
+// kbIcons are the glyphs (ones the common text fonts have) of the icon
+// names a category may carry; any other text of letters only is a name
+// without a glyph and is not shown, anything else (an emoji, a symbol) is
+// shown as it is.
+var kbIcons = map[string]string{"rocket": "▶", "star": "★", "book": "☰", "question": "?", "info": "ℹ", "gear": "⚙",
+	"mail": "✉", "phone": "☎", "warning": "⚠", "lightbulb": "☼", "tools": "⚒", "check": "✔", "heart": "♥"}
+
+// Icon is what a category's icon shows.
+func (kbPage) Icon(name string) string {
+	if g, ok := kbIcons[strings.ToLower(name)]; ok {
+		return g
+	}
+	if strings.Trim(strings.ToLower(name), "abcdefghijklmnopqrstuvwxyz-_") == "" {
+		return ""
+	}
+	return name
+}
+
 // ArticleHref and CategoryHref are the addresses of this front door.
-func (p kbPage) ArticleHref(id int64) string  { return p.Base + "/articles/" + strconv.FormatInt(id, 10) }
-func (p kbPage) CategoryHref(id int64) string { return p.Base + "/categories/" + strconv.FormatInt(id, 10) }
+func (p kbPage) ArticleHref(id int64) string {
+	return p.Base + "/articles/" + strconv.FormatInt(id, 10)
+}
+func (p kbPage) CategoryHref(id int64) string {
+	return p.Base + "/categories/" + strconv.FormatInt(id, 10)
+}
 
 // CategoryTitle names a category of the list, "" when it is not readable.
 func (p kbPage) CategoryTitle(id int64) string {

@@ -33,11 +33,11 @@ func newKB(t *testing.T, s *site) *kbFixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &kbFixture{site: s, cats: map[string]*sympoq.KBCategory{}}
-	partners, err := s.desk.SaveGroup(ctx, s.admin, 0, desk.ItemInput{Name: desk.Some("Partners")})
+	partners, err := s.desk.SaveGroup(ctx, s.admin, 0, desk.ItemInput{Name: desk.Some("Gold partners")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	resellers, err := s.desk.SaveGroup(ctx, s.admin, 0, desk.ItemInput{Name: desk.Some("Resellers")})
+	resellers, err := s.desk.SaveGroup(ctx, s.admin, 0, desk.ItemInput{Name: desk.Some("Bronze resellers")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,12 +66,12 @@ func newKB(t *testing.T, s *site) *kbFixture {
 		}
 		return x
 	}
-	pub := cat("Getting started", sympoq.KBPublic)
+	pub := cat("Public help", sympoq.KBPublic)
 	f.public = art(pub, "Resetting your password", "Choose **Forgot password** on the sign-in page.", true)
 	f.draft = art(pub, "Unfinished printer guide", "Not ready.", false)
 	f.group = art(cat("Partner guides", sympoq.KBCustomer, partners.ID), "Partner discount codes", "Partners get *ten percent* off.", true)
 	f.other = art(cat("Reseller guides", sympoq.KBCustomer, resellers.ID), "Reseller margins", "Resellers keep a margin.", true)
-	f.internal = art(cat("Internal runbooks", sympoq.KBInternal), "Refunding a duplicate charge", "Refund the later charge.", true)
+	f.internal = art(cat("Staff procedures", sympoq.KBInternal), "Refunding a duplicate charge", "Refund the later charge.", true)
 	s.settings(func(set *sympoq.Settings) { set.General.Guest.PublicKB = true })
 	return f
 }
