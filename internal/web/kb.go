@@ -347,7 +347,7 @@ func (w *Web) kbArticleEdit(rw http.ResponseWriter, rq *request) error {
 	if err := w.kbEditor(rq); err != nil {
 		return err
 	}
-	x, err := w.desk.KBArticle(rq.Context(), rq.Actor, atoi(rq.PathValue("id")))
+	x, err := w.desk.KBArticleForEditing(rq.Context(), rq.Actor, atoi(rq.PathValue("id")))
 	if err != nil {
 		return err
 	}
@@ -391,7 +391,7 @@ func (w *Web) kbArticleSave(rw http.ResponseWriter, rq *request) error {
 	var cur *sympoq.KBArticle
 	if id != 0 {
 		var err error
-		if cur, err = w.desk.KBArticle(rq.Context(), rq.Actor, id); err != nil {
+		if cur, err = w.desk.KBArticleForEditing(rq.Context(), rq.Actor, id); err != nil {
 			return err
 		}
 	}
@@ -412,7 +412,7 @@ func (w *Web) kbArticleDelete(rw http.ResponseWriter, rq *request) error {
 		return err
 	}
 	id := atoi(rq.PathValue("id"))
-	x, err := w.desk.KBArticle(rq.Context(), rq.Actor, id)
+	x, err := w.desk.KBArticleForEditing(rq.Context(), rq.Actor, id)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -145,8 +146,15 @@ func TestKBVisibility(t *testing.T) {
 	// Other roles at the wrong door: an agent has no portal, a customer no desk.
 	wantStatus(t, "agent in the portal's KB", agent.get("/app/portal/kb/"), http.StatusNotFound)
 	wantStatus(t, "customer in the desk's KB", cust.get("/app/desk/kb/"), http.StatusNotFound)
+	// The sign-in page links the public site while it is on.
+	if f.browser().get("/app/login").doc.Find(`a[href="/app/kb/"]`).Length() != 1 {
+		t.Error("no link to the public knowledge base on the sign-in page")
+	}
 	// The public site is only there while the setting is on.
 	f.settings(func(set *sympoq.Settings) { set.General.Guest.PublicKB = false })
+	if f.browser().get("/app/login").doc.Find(`a[href="/app/kb/"]`).Length() != 0 {
+		t.Error("the sign-in page links the public knowledge base while it is off")
+	}
 	wantStatus(t, "public KB off", guest.get("/app/kb/"), http.StatusNotFound)
 	wantStatus(t, "public article while off", guest.get(articlePath("/app/kb", f.public)), http.StatusNotFound)
 	wantStatus(t, "portal while the public site is off", cust.get(articlePath("/app/portal/kb", f.public)), http.StatusOK)
@@ -220,8 +228,23 @@ func TestKBEditing(t *testing.T) {
 	if g := f.browser().get(strings.Replace(artPath, "/app/desk/kb", "/app/kb", 1)); g.status != http.StatusOK {
 		t.Errorf("guest reads the new public article: %d", g.status)
 	}
-	// Edit: unpublish, then the guest gets a 404.
+	// Edit: unpublish, then the guest gets a 404. The form counts no view.
+	artID := atoi64(t, strings.TrimPrefix(artPath, "/app/desk/kb/articles/"))
+	views := func() int64 {
+		if err := f.desk.FlushKBViews(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		x, err := f.db.Read().KBArticle(context.Background(), f.account, artID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x.Views
+	}
+	before := views()
 	p = admin.get(artPath + "/edit")
+	if after := views(); after != before {
+		t.Errorf("the edit form counted a view: %d → %d", before, after)
+	}
 	if v := p.doc.Find("#f-body").Text(); v != body {
 		t.Errorf("edit form body = %q", v)
 	}
@@ -254,6 +277,8 @@ func TestKBEditing(t *testing.T) {
 		t.Error("editing controls shown to an agent who may not edit")
 	}
 	wantStatus(t, "agent opens the new-article form", agent.get("/app/desk/kb/articles/new"), http.StatusForbidden)
+	wantStatus(t, "agent opens an article's edit form", agent.get(articlePath("/app/desk/kb", f.public)+"/edit"), http.StatusForbidden)
+	wantStatus(t, "agent opens a category's edit form", agent.get("/app/desk/kb/categories/"+itoa(f.public.Category)+"/edit"), http.StatusForbidden)
 	agent.get("/app/desk/kb/")
 	p = agent.post("/app/desk/kb/articles/new", url.Values{"category": {itoa(f.public.Category)}, "title": {"Sneaky"}, "body": {"x"}})
 	wantStatus(t, "agent posts an article", p, http.StatusForbidden)
@@ -340,4 +365,13 @@ func TestTicketSuggestionsAndArticleLink(t *testing.T) {
 	if p.text("#f-article-err") == "" || p.doc.Find("#reply textarea").Text() != "Look here" {
 		t.Errorf("refusal: %q, text %q", p.text("#f-article-err"), p.doc.Find("#reply textarea").Text())
 	}
+}
+
+func atoi64(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("not a number: %q", s)
+	}
+	return n
 }

@@ -34,6 +34,7 @@ type loginPage struct {
 	Text   string
 	Notice string
 	SignUp bool
+	KB     bool // the public knowledge base is open
 }
 
 func (w *Web) home(rw http.ResponseWriter, rq *request) error {
@@ -57,7 +58,8 @@ func (w *Web) showLogin(rw http.ResponseWriter, rq *request, status int, f *Form
 	}
 	f.Values.Del("password")
 	return w.renderStatus(rw, rq, status, "login", &Page{Title: "Sign in", Form: f,
-		Data: loginPage{Text: set.General.LoginText, Notice: notice, SignUp: set.General.Guest.SelfRegistration}})
+		Data: loginPage{Text: set.General.LoginText, Notice: notice, SignUp: set.General.Guest.SelfRegistration,
+			KB: set.General.Guest.PublicKB}})
 }
 
 func (w *Web) login(rw http.ResponseWriter, rq *request) error {
