@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -32,14 +33,16 @@ import (
 // site is a whole server over a real database with one account, for page
 // tests. Jobs are enqueued but not worked; mail lands in outbox.
 type site struct {
-	t       *testing.T
-	db      *store.DB
-	desk    *desk.Service
-	srv     *httptest.Server
-	outbox  string
-	mailer  *jobs.SendEmailWorker
-	account int64
-	admin   desk.Actor
+	t      *testing.T
+	db     *store.DB
+	desk   *desk.Service
+	srv    *httptest.Server
+	outbox string
+	mailer *jobs.SendEmailWorker
+	// publicURL is the accounts' configured address; empty: the server's.
+	publicURL string
+	account   int64
+	admin     desk.Actor
 }
 
 const adminPassword = "admin-password-1"
@@ -65,7 +68,7 @@ func newSite(t *testing.T, db *store.DB) *site {
 		t.Fatal(err)
 	}
 	s := &site{t: t, db: db, outbox: outbox, mailer: mailer}
-	accountURL := func(string) string { return s.srv.URL }
+	accountURL := func(string) string { return cmp.Or(s.publicURL, s.srv.URL) }
 	d := desk.New(db, runner, logger, desk.WithBlobs(blobs),
 		desk.WithMail(desk.MailOptions{From: netmail.Address{Name: "Help desk", Address: "help@example.com"}, AccountURL: accountURL}))
 	s.desk = d

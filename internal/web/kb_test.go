@@ -11,6 +11,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/desk"
+	"github.com/sympoq/sympoq/internal/store"
+	"github.com/sympoq/sympoq/internal/store/storetest"
 )
 
 // kbFixture is a knowledge base with one category of each kind of reach:
@@ -82,7 +84,10 @@ func articlePath(base string, x *sympoq.KBArticle) string { return base + "/arti
 // Each reader sees exactly what the desk lets them read, at each front
 // door; the rest is the 404 page, and the lists never name it.
 func TestKBVisibility(t *testing.T) {
-	f := newKB(t, sqliteSite(t))
+	storetest.Each(t, func(t *testing.T, db *store.DB) { kbVisibility(t, newKB(t, newSite(t, db))) })
+}
+
+func kbVisibility(t *testing.T, f *kbFixture) {
 	guest := f.browser()
 	cust := f.browserAs(t, kbCustomer, kbPassword)
 	agent := f.browserAs(t, kbAgent, kbAgentPW)
