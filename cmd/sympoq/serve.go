@@ -163,12 +163,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	proxies, _ := cfg.Proxies() // validated by parse
 	opts := server.Options{BaseDomain: cfg.BaseDomain, Logger: a.logger, TrustedProxies: proxies}
-	// The pages email password reset links through the same outbox as the
-	// jobs; the address was validated by open.
-	if from, err := netmail.ParseAddress(cfg.MailFrom); err == nil {
-		opts.Web = web.Options{Sender: mail.DirSender{Dir: filepath.Join(cfg.DataDir, "outbox"), Logger: a.logger},
-			From: *from, AccountURL: cfg.AccountURL}
-	}
+	// The pages' links in email (password reset) build on the account's
+	// configured address; the email itself goes through the jobs.
+	opts.Web = web.Options{AccountURL: cfg.AccountURL}
 	if cfg.Redis != "" {
 		rl, err := ratelimit.NewRedis(ctx, cfg.Redis, a.db.Identity())
 		if err != nil {

@@ -12,28 +12,23 @@ import (
 // PasswordResetTTL is how long a "forgot password" link works.
 const PasswordResetTTL = time.Hour
 
-// PasswordReset is a one-time link's token for a user, to be emailed to
-// them; only its hash is stored.
-type PasswordReset struct {
-	User  *sympoq.User
-	Token string
-}
-
 // RequestPasswordReset makes a one-time password reset token for the active
-// user whose username or email is login and who has an email address. It
-// returns nil without an error when there is no such user, so that the
-// page can answer the same either way and not reveal who has an account.
-// A new token voids the user's earlier ones.
-func (s *Service) RequestPasswordReset(ctx context.Context, accountID int64, login string) (*PasswordReset, error) {
+// user whose username or email is login and who has an email address, and
+// enqueues the PASSWORD_RESET template message with the link that link
+// makes of the token, in the same transaction: no token without its email,
+// no email without its token. link must build on the account's configured
+// address, never on a request's Host header. It answers nil when there is
+// no such user, so that the page can answer the same either way and not
+// reveal who has an account. A new token voids the user's earlier ones.
+func (s *Service) RequestPasswordReset(ctx context.Context, accountID int64, login string, link func(token string) string) error {
 	login = strings.TrimSpace(login)
 	if login == "" {
-		return nil, sympoq.FieldErr("login", sympoq.FieldMissing, "is required")
+		return sympoq.FieldErr("login", sympoq.FieldMissing, "is required")
 	}
 	if len(login) > 320 {
-		return nil, nil
+		return nil
 	}
-	var pr *PasswordReset
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByLogin(ctx, accountID, login)
 		if sympoq.ErrorCode(err) == sympoq.ENotFound {
 			return nil
@@ -47,10 +42,8 @@ func (s *Service) RequestPasswordReset(ctx context.Context, accountID int64, log
 		if err := tx.CreateUserToken(ctx, accountID, u.ID, store.TokenPasswordReset, HashKey(token), PasswordResetTTL); err != nil {
 			return err
 		}
-		pr = &PasswordReset{User: u, Token: token}
-		return nil
+		return s.SendPasswordReset(ctx, tx, u, link(token))
 	})
-	return pr, err
 }
 
 // ResetPassword sets a new password with a one-time token of purpose

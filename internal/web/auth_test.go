@@ -377,6 +377,31 @@ func TestForgotPassword(t *testing.T) {
 	}
 }
 
+// The reset link builds on the account's configured address, not on the
+// address the request came to, and the email is the PASSWORD_RESET
+// template's.
+func TestResetLinkFromConfiguredURL(t *testing.T) {
+	s := sqliteSite(t)
+	s.publicURL = "https://help.example.test"
+	s.agent("Hal Host", "hal@example.com", "hal-old-password")
+	b := s.browser()
+	b.get("/app/password/forgot")
+	if p := b.post("/app/password/forgot", url.Values{"login": {"hal@example.com"}}); !strings.Contains(p.text("main"), "If an account") {
+		t.Fatalf("forgot: %d %q", p.status, p.text("main"))
+	}
+	mails := s.mails()
+	if len(mails) != 1 {
+		t.Fatalf("mails = %d, want 1", len(mails))
+	}
+	raw, _ := io.ReadAll(quotedprintable.NewReader(strings.NewReader(mails[0])))
+	if !strings.Contains(string(raw), "https://help.example.test/app/password/reset?token=") || strings.Contains(string(raw), s.srv.URL) {
+		t.Errorf("the link is not on the configured address:\n%s", raw)
+	}
+	if !strings.Contains(mails[0], "Subject: Reset your password at") {
+		t.Errorf("not the PASSWORD_RESET template's subject:\n%.400s", mails[0])
+	}
+}
+
 func TestSignup(t *testing.T) {
 	s := sqliteSite(t)
 	b := s.browser()

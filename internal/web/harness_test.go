@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/blob"
 	"github.com/sympoq/sympoq/internal/desk"
@@ -29,13 +33,16 @@ import (
 // site is a whole server over a real database with one account, for page
 // tests. Jobs are enqueued but not worked; mail lands in outbox.
 type site struct {
-	t       *testing.T
-	db      *store.DB
-	desk    *desk.Service
-	srv     *httptest.Server
-	outbox  string
-	account int64
-	admin   desk.Actor
+	t      *testing.T
+	db     *store.DB
+	desk   *desk.Service
+	srv    *httptest.Server
+	outbox string
+	mailer *jobs.SendEmailWorker
+	// publicURL is the accounts' configured address; empty: the server's.
+	publicURL string
+	account   int64
+	admin     desk.Actor
 }
 
 const adminPassword = "admin-password-1"
@@ -53,16 +60,19 @@ func newSite(t *testing.T, db *store.DB) *site {
 	}
 	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()},
 		AccountURL: func(string) string { return "http://localhost" }})
-	jobs.Register(runner, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}})
+	outbox := t.TempDir()
+	mailer := &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: outbox}}
+	jobs.Register(runner, mailer)
 	blobs, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := desk.New(db, runner, logger, desk.WithBlobs(blobs))
-	outbox := t.TempDir()
-	s := &site{t: t, db: db, desk: d, outbox: outbox}
-	srv := httptest.NewServer(server.New(db, d, server.Options{Logger: logger, Web: web.Options{
-		Sender: mail.DirSender{Dir: outbox}, From: netmail.Address{Name: "Help desk", Address: "help@example.com"}, AccountURL: func(string) string { return s.srv.URL }}}))
+	s := &site{t: t, db: db, outbox: outbox, mailer: mailer}
+	accountURL := func(string) string { return cmp.Or(s.publicURL, s.srv.URL) }
+	d := desk.New(db, runner, logger, desk.WithBlobs(blobs),
+		desk.WithMail(desk.MailOptions{From: netmail.Address{Name: "Help desk", Address: "help@example.com"}, AccountURL: accountURL}))
+	s.desk = d
+	srv := httptest.NewServer(server.New(db, d, server.Options{Logger: logger, Web: web.Options{AccountURL: accountURL}}))
 	t.Cleanup(srv.Close)
 	s.srv = srv
 	c, err := d.CreateAccount(ctx, sympoq.DefaultAccountName, adminPassword, "")
@@ -221,9 +231,37 @@ func (b *browser) cookie(name string) *http.Cookie {
 	return nil
 }
 
-// mails returns the messages in the outbox.
+// mails runs the queued email jobs (the site's runner is not started) and
+// returns the messages in the outbox.
 func (s *site) mails() []string {
 	s.t.Helper()
+	args := "args::text"
+	if s.db.Dialect() == store.SQLite {
+		args = "json(args)" // stored as JSONB
+	}
+	rows, err := s.db.Writer().Query(`SELECT ` + args + ` FROM river_job WHERE kind = 'send_email' AND state = 'available'`)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var queued []desk.SendEmail
+	for rows.Next() {
+		var raw []byte
+		var a desk.SendEmail
+		if err := rows.Scan(&raw); err != nil {
+			s.t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &a); err != nil {
+			s.t.Fatal(err)
+		}
+		queued = append(queued, a)
+	}
+	rows.Close()
+	for _, a := range queued {
+		// A message already sent is skipped by the worker itself.
+		if err := s.mailer.Work(context.Background(), &river.Job[desk.SendEmail]{JobRow: &rivertype.JobRow{Attempt: 1}, Args: a}); err != nil {
+			s.t.Fatalf("send_email job %+v: %v", a, err)
+		}
+	}
 	var out []string
 	files, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml"))
 	for _, f := range files {

@@ -1,12 +1,8 @@
 package web
 
 import (
-	"bytes"
-	"cmp"
 	"fmt"
-	"html/template"
 	"net/http"
-	netmail "net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,7 +10,6 @@ import (
 
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/desk"
-	"github.com/sympoq/sympoq/internal/mail"
 	"github.com/sympoq/sympoq/internal/store"
 )
 
@@ -39,6 +34,7 @@ type loginPage struct {
 	Text   string
 	Notice string
 	SignUp bool
+	KB     bool // the public knowledge base is open
 }
 
 func (w *Web) home(rw http.ResponseWriter, rq *request) error {
@@ -62,7 +58,8 @@ func (w *Web) showLogin(rw http.ResponseWriter, rq *request, status int, f *Form
 	}
 	f.Values.Del("password")
 	return w.renderStatus(rw, rq, status, "login", &Page{Title: "Sign in", Form: f,
-		Data: loginPage{Text: set.General.LoginText, Notice: notice, SignUp: set.General.Guest.SelfRegistration}})
+		Data: loginPage{Text: set.General.LoginText, Notice: notice, SignUp: set.General.Guest.SelfRegistration,
+			KB: set.General.Guest.PublicKB}})
 }
 
 func (w *Web) login(rw http.ResponseWriter, rq *request) error {
@@ -153,63 +150,17 @@ func (w *Web) forgot(rw http.ResponseWriter, rq *request) error {
 		f.Message = fmt.Sprintf("Too many requests. Please wait %s and try again.", roundWait(wait))
 		return w.renderStatus(rw, rq, http.StatusTooManyRequests, "forgot", &Page{Title: "Forgot password", Form: f, Data: forgotPage{}})
 	}
-	if w.sender == nil {
-		f.Message = "This help desk cannot send email; please ask an administrator to set your password."
-		return w.renderStatus(rw, rq, http.StatusServiceUnavailable, "forgot", &Page{Title: "Forgot password", Form: f, Data: forgotPage{}})
-	}
-	pr, err := w.desk.RequestPasswordReset(rq.Context(), rq.Account.ID, login)
-	if err != nil {
+	// The link builds on the account's configured address, never on the
+	// request's Host header, which whoever sends the request chooses.
+	base := strings.TrimSuffix(w.urlOf(rq.Account.Name), "/")
+	link := func(token string) string { return base + "/app/password/reset?token=" + url.QueryEscape(token) }
+	if err := w.desk.RequestPasswordReset(rq.Context(), rq.Account.ID, login, link); err != nil {
 		if f.fromError(err, nil) {
 			return w.renderStatus(rw, rq, http.StatusBadRequest, "forgot", &Page{Title: "Forgot password", Form: f, Data: forgotPage{}})
 		}
 		return err
 	}
-	if pr != nil {
-		msg, err := w.resetMessage(rq, pr)
-		if err != nil {
-			return err
-		}
-		if err := w.sender.Send(rq.Context(), msg); err != nil {
-			// The token stays unused and expires; the user may ask again.
-			return fmt.Errorf("send password reset: %w", err)
-		}
-	}
 	return w.render(rw, rq, "forgot", &Page{Title: "Forgot password", Form: f, Data: forgotPage{Sent: true}})
-}
-
-var resetHTML = template.Must(template.New("reset").Parse(`<!DOCTYPE html>
-<html><body>
-<p>Hello {{.Name}},</p>
-<p>someone (we hope you) asked to reset your password at {{.Title}}.</p>
-<p><a href="{{.Link}}">Choose a new password</a></p>
-<p>The link works once, for one hour. If you did not ask for it, ignore this email; your password stays as it is.</p>
-</body></html>
-`))
-
-const resetText = `Hello %s,
-
-someone (we hope you) asked to reset your password at %s. Choose a new one here:
-
-%s
-
-The link works once, for one hour. If you did not ask for it, ignore this email; your password stays as it is.
-`
-
-func (w *Web) resetMessage(rq *request, pr *desk.PasswordReset) (mail.Message, error) {
-	set, err := w.desk.DB().Read().Settings(rq.Context(), rq.Account.ID)
-	if err != nil {
-		return mail.Message{}, err
-	}
-	title := cmp.Or(set.General.Title, rq.Account.Name)
-	link := strings.TrimSuffix(w.urlOf(rq.Account.Name), "/") + "/app/password/reset?token=" + url.QueryEscape(pr.Token)
-	name := cmp.Or(pr.User.Name, pr.User.Email)
-	var html bytes.Buffer
-	if err := resetHTML.Execute(&html, struct{ Name, Title, Link string }{name, title, link}); err != nil {
-		return mail.Message{}, fmt.Errorf("render email: %w", err)
-	}
-	return mail.Message{From: w.from, To: netmail.Address{Name: pr.User.Name, Address: pr.User.Email},
-		Subject: "Reset your password at " + title, Text: fmt.Sprintf(resetText, name, title, link), HTML: html.String(),
-		Headers: map[string]string{"Auto-Submitted": "auto-generated"}}, nil
 }
 
 // tokenPage is what a one-time link opens: a new password (forgot password)

@@ -23,7 +23,7 @@ import (
 
 // portalNav is the navigation of a customer.
 func portalNav(u *sympoq.User) []NavItem {
-	return []NavItem{{"My requests", "/app/portal/"}, {"New request", "/app/portal/new"}, {"My profile", "/app/profile"}}
+	return []NavItem{{"My requests", "/app/portal/"}, {"New request", "/app/portal/new"}, {"Knowledge base", "/app/portal/kb/"}, {"My profile", "/app/profile"}}
 }
 
 // customerOnly refuses the portal to agents (who have the desk): the page

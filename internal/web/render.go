@@ -78,6 +78,7 @@ func nav(u *sympoq.User) []NavItem {
 	if u.Administrator {
 		items = append(items, NavItem{"Settings", "/app/desk/settings/"})
 	}
+	items = append(items, NavItem{"Knowledge base", "/app/desk/kb/"})
 	return items
 }
 

@@ -107,5 +107,27 @@ func (w *Web) Routes() []Route {
 		{"POST /app/widget", w.page(anyone, w.guestSubmit(widgetForm), frameAncestors("*"), anonymousPage())},
 		{"GET /app/f", w.page(anyone, w.oldWidget)},
 		{"GET /app/widget.js", http.HandlerFunc(w.widgetScript)},
+
+		// Knowledge base (ui.md): the desk's with editing, the portal's, and
+		// the public site (guests, while general.guest.public_kb is on).
+		{"GET /app/desk/kb/{$}", w.page(agentOnly, w.kbIndex(deskKB))},
+		{"GET /app/desk/kb/categories/{id}", w.page(agentOnly, w.kbCategory(deskKB))},
+		{"GET /app/desk/kb/articles/{id}", w.page(agentOnly, w.kbArticle(deskKB))},
+		{"GET /app/desk/kb/categories/new", w.page(agentOnly, w.kbCategoryNew)},
+		{"POST /app/desk/kb/categories/new", w.page(agentOnly, w.kbCategorySave)},
+		{"GET /app/desk/kb/categories/{id}/edit", w.page(agentOnly, w.kbCategoryEdit)},
+		{"POST /app/desk/kb/categories/{id}/edit", w.page(agentOnly, w.kbCategorySave)},
+		{"POST /app/desk/kb/categories/{id}/delete", w.page(agentOnly, w.kbCategoryDelete)},
+		{"GET /app/desk/kb/articles/new", w.page(agentOnly, w.kbArticleNew)},
+		{"POST /app/desk/kb/articles/new", w.page(agentOnly, w.kbArticleSave)},
+		{"GET /app/desk/kb/articles/{id}/edit", w.page(agentOnly, w.kbArticleEdit)},
+		{"POST /app/desk/kb/articles/{id}/edit", w.page(agentOnly, w.kbArticleSave)},
+		{"POST /app/desk/kb/articles/{id}/delete", w.page(agentOnly, w.kbArticleDelete)},
+		{"GET /app/portal/kb/{$}", w.page(signedIn, w.kbIndex(portalKB))},
+		{"GET /app/portal/kb/categories/{id}", w.page(signedIn, w.kbCategory(portalKB))},
+		{"GET /app/portal/kb/articles/{id}", w.page(signedIn, w.kbArticle(portalKB))},
+		{"GET /app/kb/{$}", w.page(anyone, w.kbIndex(publicKB))},
+		{"GET /app/kb/categories/{id}", w.page(anyone, w.kbCategory(publicKB))},
+		{"GET /app/kb/articles/{id}", w.page(anyone, w.kbArticle(publicKB))},
 	}
 }

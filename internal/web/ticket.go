@@ -27,7 +27,8 @@ type ticketPage struct {
 	Canned    []*sympoq.CannedReply
 	Fields    []customField
 	Other     []*desk.TicketView
-	Similar   []*desk.TicketView
+	Suggested []suggestion
+	Articles  []articleLink
 	Deadline  Deadline
 	Elapsed   string
 	Estimated string
@@ -111,7 +112,10 @@ func (w *Web) showTicket(rw http.ResponseWriter, rq *request, status int, failed
 			p.Other = append(p.Other, o)
 		}
 	}
-	if p.Similar, err = w.desk.SimilarTickets(ctx, a, v.DisplayID, 5); err != nil {
+	if p.Suggested, err = w.suggestions(rq, v.DisplayID); err != nil {
+		return err
+	}
+	if p.Articles, err = w.articleLinks(rq); err != nil {
 		return err
 	}
 	p.Forms = map[string]*Form{}
@@ -302,6 +306,14 @@ func (w *Web) reply(ctx context.Context, rq *request, ref string, f *Form) (stri
 		} else {
 			msg = c.Body + "\n\n" + msg
 		}
+	}
+	// The same for an article's link, which goes after the text.
+	if id := atoi(f.Value("article")); id > 0 {
+		l, err := w.articleLink(rq, id)
+		if err != nil {
+			return "", err
+		}
+		msg = appendLine(msg, l.URL)
 	}
 	in := desk.MessageInput{Message: desk.Some(msg), Billable: minutes(f), SelfAssign: desk.Some(f.Value("self_assign") == "1")}
 	files := uploads(rq)

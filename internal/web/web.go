@@ -7,30 +7,18 @@
 package web
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
-	netmail "net/mail"
 
 	"github.com/sympoq/sympoq/internal/desk"
-	"github.com/sympoq/sympoq/internal/mail"
 	"github.com/sympoq/sympoq/internal/ratelimit"
 )
-
-// Sender delivers an email; mail.DirSender is one.
-type Sender interface {
-	Send(ctx context.Context, m mail.Message) error
-}
 
 // Options configure the pages.
 type Options struct {
 	Logger *slog.Logger
 	// Limiter throttles sign-in attempts; nil: in memory.
 	Limiter ratelimit.Limiter
-	// Sender and From send the password reset emails; a nil Sender makes
-	// "forgot password" answer that email is not available.
-	Sender Sender
-	From   netmail.Address
 	// AccountURL is the public base URL of an account (no trailing
 	// slash), for links in email; never taken from the request's Host.
 	AccountURL func(accountName string) string
@@ -44,8 +32,6 @@ type Web struct {
 	desk    *desk.Service
 	logger  *slog.Logger
 	limiter ratelimit.Limiter
-	sender  Sender
-	from    netmail.Address
 	urlOf   func(string) string
 	views   *views
 	static  *assets
@@ -59,13 +45,10 @@ func New(d *desk.Service, o Options) *Web {
 	if o.Limiter == nil {
 		o.Limiter = ratelimit.NewMemory()
 	}
-	if o.From.Address == "" {
-		o.From = netmail.Address{Name: "SympoQ", Address: "sympoq@localhost"}
-	}
 	if o.AccountURL == nil {
 		o.AccountURL = func(string) string { return "" }
 	}
-	w := &Web{desk: d, logger: o.Logger, limiter: o.Limiter, sender: o.Sender, from: o.From, urlOf: o.AccountURL}
+	w := &Web{desk: d, logger: o.Logger, limiter: o.Limiter, urlOf: o.AccountURL}
 	w.static = newAssets(o.Version)
 	w.views = mustParseViews(w.static)
 	w.cop = http.NewCrossOriginProtection()

@@ -49,6 +49,22 @@
     });
   });
 
+  // Article links: with JavaScript the chosen article's address is added
+  // to the end of the message at once (data-append-into names the
+  // textarea); without it the server adds it on submit.
+  document.querySelectorAll("select[data-append-into]").forEach(function (sel) {
+    sel.addEventListener("change", function () {
+      var opt = sel.options[sel.selectedIndex];
+      var url = opt && opt.getAttribute("data-url");
+      var ta = document.getElementById(sel.getAttribute("data-append-into"));
+      if (!url || !ta) { return; }
+      var text = ta.value.replace(/\s+$/, "");
+      ta.value = (text ? text + "\n\n" : "") + url;
+      ta.focus();
+      sel.selectedIndex = 0;
+    });
+  });
+
   // Bulk actions: show only the choice the chosen action needs (without
   // the script all are shown, and the server ignores the others).
   var action = document.getElementById("bulk-action");
