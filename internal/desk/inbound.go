@@ -45,6 +45,7 @@ type mailState struct {
 	once    sync.Once
 	limiter ratelimit.Limiter
 	tls     *tls.Config // for IMAP; nil: the system's roots
+	polls   sync.Map    // mailbox id → *sync.Mutex: one poll of a mailbox at a time in this process
 }
 
 // WithMailTLS sets the TLS configuration of IMAP connections (a private CA).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sympoq/sympoq"
@@ -217,6 +218,12 @@ func (s *Service) PollMailbox(ctx context.Context, accountID, id int64, force bo
 	if !m.Active || !force && !m.LastPolled.IsZero() && time.Since(m.LastPolled) < m.Interval-5*time.Second {
 		return 0, nil
 	}
+	// Across processes the poll job is unique per mailbox; within one, a
+	// poll called directly waits for a running one, so the two never fetch
+	// the same unseen messages.
+	mu, _ := s.inbound.polls.LoadOrStore(id, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
 	n, perr := mail.IMAPPoll(ctx, s.imapConfig(m), maxPollMessages, func(raw io.Reader) error {
 		_, err := s.IntakeMail(ctx, accountID, Incoming{Source: sympoq.SourceIMAP, Mailbox: m.ID, Queue: m.Queue}, raw)
 		return err

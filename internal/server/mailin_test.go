@@ -497,9 +497,11 @@ func TestMailIMAPDovecot(t *testing.T) {
 
 		dc.Append(t, folder, []byte("From: Piet de Vries <piet@example.nl>\r\nTo: support@acme.test\r\nSubject: VPN down\r\n"+
 			"Message-ID: <imap-req-1@example.nl>\r\n\r\nThe VPN is down since this morning.\r\n"))
+		// The server's own scheduled poll may take the messages first when
+		// the machine is slow; either way each is received exactly once.
 		n, err := m.desk.PollMailbox(ctx, m.account, mb.ID, true)
-		if err != nil || n != 2 {
-			t.Fatalf("PollMailbox = %d, %v; want 2\n%s", n, err, dc.Log())
+		if err != nil || n > 2 {
+			t.Fatalf("PollMailbox = %d, %v; want at most 2\n%s", n, err, dc.Log())
 		}
 		ms := m.waitMail(t, 2)
 		if ms[0].State != sympoq.InboundIgnored || ms[1].State != sympoq.InboundProcessed || ms[1].Source != sympoq.SourceIMAP || ms[1].Mailbox != mb.ID {
