@@ -206,30 +206,44 @@ func recipientValues(v url.Values, prefix string, rs []sympoq.Recipient) {
 	}
 }
 
-// rowCount is the number of rows prefix.N.key the form holds (highest N + 1).
-func rowCount(f *Form, prefix, key string) int {
+// rowCount is the number of rows prefix.N.… the form holds up to the last
+// one with anything typed in it (highest such N + 1); with all, blank rows
+// count too.
+func rowCount(f *Form, prefix string, all bool) int {
 	n := 0
-	for k := range f.Values {
-		if rest, ok := strings.CutPrefix(k, prefix+"."); ok {
-			idx, field, _ := strings.Cut(rest, ".")
-			if i, err := strconv.Atoi(idx); err == nil && field == key && i >= 0 && i < 200 && i+1 > n {
-				n = i + 1
-			}
+	for k, vs := range f.Values {
+		rest, ok := strings.CutPrefix(k, prefix+".")
+		if !ok {
+			continue
+		}
+		idx, _, _ := strings.Cut(rest, ".")
+		i, err := strconv.Atoi(idx)
+		if err != nil || i < 0 || i >= maxRows || i+1 <= n {
+			continue
+		}
+		if all || strings.TrimSpace(strings.Join(vs, "")) != "" {
+			n = i + 1
 		}
 	}
 	return n
 }
 
-// recipientRows are the rows of a form: those it holds plus blank ones
-// (one more when add is set).
-func recipientRows(f *Form, prefix string, add bool) []rcptRow {
-	n := rowCount(f, prefix, "kind")
-	extra := blankRows
+// maxRows bounds the rows a posted form may ask for.
+const maxRows = 60
+
+// shownRows is how many rows a form shows: those with input plus blank
+// ones, or, after "add another row", every posted row and one more.
+func shownRows(f *Form, prefix string, add bool) int {
 	if add {
-		extra++
+		return min(rowCount(f, prefix, true)+1, maxRows)
 	}
+	return rowCount(f, prefix, false) + blankRows
+}
+
+// recipientRows are the rows of a form (see shownRows).
+func recipientRows(f *Form, prefix string, add bool) []rcptRow {
 	out := []rcptRow{}
-	for i := 0; i < n+extra; i++ {
+	for i := 0; i < shownRows(f, prefix, add); i++ {
 		p := fmt.Sprintf("%s.%d.", prefix, i)
 		out = append(out, rcptRow{Prefix: prefix, N: i, Kind: f.Value(p + "kind"), User: f.Value(p + "user"), Address: f.Value(p + "address"),
 			KindErr: f.Error(p + "kind"), UserErr: f.Error(p + "user"), AddressErr: f.Error(p + "address")})
@@ -241,7 +255,7 @@ func recipientRows(f *Form, prefix string, add bool) []rcptRow {
 // maps the desk's recipients[i] field names (descPrefix) back to rows.
 func recipientInputs(f *Form, prefix, deskPrefix string, rename map[string]string) []sympoq.Recipient {
 	out := []sympoq.Recipient{}
-	for i := 0; i < rowCount(f, prefix, "kind"); i++ {
+	for i := 0; i < rowCount(f, prefix, false); i++ {
 		p := fmt.Sprintf("%s.%d.", prefix, i)
 		kind := strings.TrimSpace(f.Value(p + "kind"))
 		if kind == "" {

@@ -417,13 +417,8 @@ func (w *Web) showRule(rw http.ResponseWriter, rq *request, status int, id int64
 		fields = append(fields, Option{Value: string(cf), Label: condFieldLabels[cf]})
 	}
 	ops := []Option{{Value: "is", Label: "is"}, {Value: "is_not", Label: "is not"}, {Value: "contains", Label: "contains"}, {Value: "matches", Label: "matches (pattern)"}}
-	extra := blankRows
-	if add {
-		extra++
-	}
 	if !d.System {
-		n := rowCount(f, "cond", "field")
-		for i := 0; i < n+extra; i++ {
+		for i := 0; i < shownRows(f, "cond", add); i++ {
 			p := fmt.Sprintf("cond.%d.", i)
 			c := condRow{N: i, Field: f.Value(p + "field"), Op: f.Value(p + "op"), Value: f.Value(p + "value"), Key: f.Value(p + "key"),
 				FieldErr: f.Error(p + "field"), OpErr: f.Error(p + "op"), ValueErr: f.Error(p + "value"), KeyErr: f.Error(p + "key"),
@@ -433,8 +428,7 @@ func (w *Web) showRule(rw http.ResponseWriter, rq *request, status int, id int64
 		}
 	}
 	// Notification blocks: those the form holds plus one blank.
-	nk := rowCount(f, "notify", "template")
-	for k := 0; k < nk+1; k++ {
+	for k := 0; k < rowCount(f, "notify", false)+1; k++ {
 		p := fmt.Sprintf("notify.%d.", k)
 		b := notifyBlock{K: k, Template: f.Value(p + "template"), TplName: p + "template", TplErr: f.Error(p + "template"), TplID: Field{Name: p + "template"}.ID(),
 			Recipient: recipientRows(f, fmt.Sprintf("notify.%d.rcpt", k), add)}
@@ -493,7 +487,7 @@ func ruleInput(l *lookups, kind sympoq.RuleKind, f *Form, id int64) (desk.RuleIn
 		in.Channel = desk.Some(parseChannel(f.Value("channel")))
 	}
 	conds := []sympoq.Condition{}
-	for i := 0; i < rowCount(f, "cond", "field"); i++ {
+	for i := 0; i < rowCount(f, "cond", false); i++ {
 		p := fmt.Sprintf("cond.%d.", i)
 		field := sympoq.CondField(f.Value(p + "field"))
 		if field == "" {
@@ -558,7 +552,7 @@ func ruleInput(l *lookups, kind sympoq.RuleKind, f *Form, id int64) (desk.RuleIn
 	}
 	in.Set = desk.Some(set)
 	notify := []desk.NotifyInput{}
-	for k := 0; k < rowCount(f, "notify", "template"); k++ {
+	for k := 0; k < rowCount(f, "notify", false); k++ {
 		p := fmt.Sprintf("notify.%d.", k)
 		rmap := map[string]string{}
 		rs := recipientInputs(f, fmt.Sprintf("notify.%d.rcpt", k), "recipients", rmap)
