@@ -28,16 +28,23 @@ func (w *Web) mailPage(rw http.ResponseWriter, rq *request) error {
 	if err != nil {
 		return err
 	}
-	f := newForm(url.Values{"from": {m.From}, "smtp_url": {m.SMTPURL}})
+	f := newForm(url.Values{"from": {m.From}, "smtp_url": {strings.Replace(m.SMTPURL, maskedEscaped, masked, 1)}})
 	return w.adminRender(rw, rq, http.StatusOK, "admin_mail", "mail", "Sender and SMTP server", f, mailData{})
 }
+
+// The desk masks a stored SMTP password as **** (escaped in its URL); the
+// page shows the stars plainly.
+const (
+	masked        = ":****@"
+	maskedEscaped = ":%2A%2A%2A%2A@"
+)
 
 // smtpURLWith puts a newly typed password into the SMTP URL; without one
 // the URL goes as shown, and its masked password keeps the stored one.
 func smtpURLWith(raw, password string) string {
 	raw = strings.TrimSpace(raw)
 	if password == "" || raw == "" {
-		return raw
+		return strings.Replace(raw, masked, maskedEscaped, 1)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.User == nil || u.User.Username() == "" {

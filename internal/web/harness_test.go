@@ -58,7 +58,11 @@ func newSite(t *testing.T, db *store.DB) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Received mail's retry enqueues process_mail; tests call ProcessMail.
+	processMail := &jobs.ProcessMailWorker{}
+	jobs.Register(runner, processMail)
 	d := desk.New(db, runner, logger, desk.WithBlobs(blobs))
+	processMail.Desk = d
 	outbox := t.TempDir()
 	s := &site{t: t, db: db, desk: d, outbox: outbox}
 	srv := httptest.NewServer(server.New(db, d, server.Options{Logger: logger, Web: web.Options{
