@@ -16,12 +16,15 @@ import (
 // (/app/desk/settings/templates, /app/desk/settings/notifications).
 //
 // The preview shows the rendered subject and plain text, and the HTML part
-// two ways that need no inline content on the page: its source, escaped,
-// and a served page (…/templates/NAME/preview) with a CSP of its own —
-// default-src 'none', inline styles only, no script, sandbox — framed by
-// the settings page (frame-src 'self' through default-src) and openable in
-// a tab. The served page renders the stored template; the escaped source
-// always shows exactly what was typed.
+// two ways that need no inline content on the settings page (whose CSP
+// forbids it): its source, escaped, in a <details>, and a served page
+// (…/templates/NAME/preview?ticket=) in an <iframe sandbox="allow-same-origin">.
+// That page has a CSP of its own — default-src 'none' (no script, no
+// request anywhere), only inline styles, form-action 'none', framed by this
+// site only, and the sandbox directive — so even markup that slipped into
+// the email could not run. The served page renders the stored template
+// (a URL cannot carry the edited text safely); the escaped source always
+// shows exactly what was typed.
 
 // templateLabels name the templates in words.
 var templateLabels = map[string]string{
@@ -126,7 +129,7 @@ func (w *Web) templateReset(rw http.ResponseWriter, rq *request) error {
 // previewCSP is the policy of the served HTML part: nothing may load or
 // run, only the part's own inline styles apply, and the document is
 // sandboxed into an origin of its own.
-const previewCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
+const previewCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox allow-same-origin"
 
 // templatePreview serves the HTML part of the stored template rendered over
 // a ticket (?ticket=) or sample data.

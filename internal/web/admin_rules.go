@@ -476,10 +476,11 @@ func (w *Web) ruleEdit(rw http.ResponseWriter, rq *request) error {
 // resolve are marked on the form and sent as -1, which the desk refuses,
 // so nothing is saved and every other problem shows too.
 func ruleInput(l *lookups, kind sympoq.RuleKind, f *Form, id int64) (desk.RuleInput, map[string]string) {
-	rename := map[string]string{"conditions": "cond.0.field", "time": "time.event", "notify": "notify.0.template",
-		"set.tags": "set.tags", "channel": "description"}
-	in := desk.RuleInput{Description: desk.Some(f.Value("description")), Active: desk.Some(formBool(f, "active")),
-		Match: desk.Some(sympoq.MatchMode(f.Value("match")))}
+	rename := map[string]string{"conditions": "cond.0.field", "time": "time.event", "notify": "notify.0.template"}
+	in := desk.RuleInput{Description: desk.Some(f.Value("description")), Active: desk.Some(formBool(f, "active"))}
+	if m := f.Value("match"); m != "" { // the Catch all's form has no conditions and no match
+		in.Match = desk.Some(sympoq.MatchMode(m))
+	}
 	if p := optInt(f, "priority"); p.Set {
 		in.Priority = p
 	}

@@ -124,8 +124,21 @@ func TestAdminSubmissionRules(t *testing.T) {
 		t.Errorf("ticket queue %d priority %v tags %v; want the rule applied", v.Queue, v.Priority, v.Tags)
 	}
 
-	// The Catch all cannot be deleted; the rule can.
+	// The Catch all's form has no conditions; its values can change.
 	catchAll := strconv.FormatInt(rs[1].ID, 10)
+	p = admin.get("/app/desk/settings/rules/" + catchAll)
+	if p.doc.Find(".cond-grid").Length() != 0 || p.doc.Find(`form[action$="/delete"]`).Length() != 0 {
+		t.Error("the Catch all's page offers conditions or deletion")
+	}
+	ca := formValues(p, `form[action="/app/desk/settings/rules/`+catchAll+`"]`)
+	ca.Set("set.tags", "unsorted")
+	p = admin.post("/app/desk/settings/rules/"+catchAll, ca)
+	wantStatus(t, "catch all", p, http.StatusOK)
+	if got, _ := s.desk.Rule(ctx, s.admin, sympoq.RuleSubmission, rs[1].ID); !slices.Equal(got.Set.Tags, []string{"unsorted"}) || got.Description != sympoq.CatchAllDescription {
+		t.Errorf("catch all after save = %+v", got)
+	}
+
+	// The Catch all cannot be deleted; the rule can.
 	p = admin.post("/app/desk/settings/rules/"+catchAll+"/delete", nil)
 	if !strings.Contains(p.text(".flash"), "cannot be deleted") {
 		t.Errorf("deleting the Catch all: flash %q", p.text(".flash"))
