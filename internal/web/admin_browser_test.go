@@ -119,4 +119,13 @@ func TestBrowserAdministratorAddsSubmissionRule(t *testing.T) {
 		t.Errorf("framed HTML part = %q, %v", inFrame, err)
 	}
 	screenshot(t, ctx, "admin-template-preview")
+
+	// The other pages of this part, for the record.
+	for _, pg := range []struct{ path, name string }{{"/app/desk/settings/notifications", "admin-notifications"},
+		{"/app/desk/settings/mailboxes", "admin-mailboxes"}, {"/app/desk/settings/scheduled/new", "admin-scheduled"}} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.srv.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(`main h1`))); err != nil {
+			t.Fatalf("%s: %v", pg.path, err)
+		}
+		screenshot(t, ctx, pg.name)
+	}
 }

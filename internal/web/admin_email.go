@@ -194,6 +194,9 @@ func (r rcptRow) ID(key string) string {
 	return Field{Name: fmt.Sprintf("%s.%d.%s", r.Prefix, r.N, key)}.ID()
 }
 
+// Num is the row's number as people count, from 1.
+func (r rcptRow) Num() int { return r.N + 1 }
+
 // blankRows is how many empty recipient or condition rows a form carries.
 const blankRows = 1
 

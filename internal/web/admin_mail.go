@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sympoq/sympoq"
+	"github.com/sympoq/sympoq/internal/api"
 	"github.com/sympoq/sympoq/internal/desk"
 )
 
@@ -85,6 +86,8 @@ type mailboxData struct {
 	Test      *desk.MailboxTest
 	Security  []Option
 	QueueOpts []Option
+	// InboundURL is where a mail server posts raw messages with a token.
+	InboundURL string
 }
 
 func mailboxValues(m *sympoq.Mailbox) url.Values {
@@ -111,6 +114,7 @@ func (w *Web) mailboxData(rq *request) (mailboxData, error) {
 	}
 	d.Queues = d.L.Queues
 	d.Security = securityOptions
+	d.InboundURL = api.MailPath
 	d.QueueOpts = d.L.QueueOptions("By recipient address")
 	d.QueueOpts[0].Value = "0"
 	return d, nil

@@ -290,6 +290,12 @@ type condRow struct {
 	KeyID                  string
 }
 
+// Num is the row's number as people count, from 1.
+func (c condRow) Num() int { return c.N + 1 }
+
+// Num is the block's number as people count, from 1.
+func (b notifyBlock) Num() int { return b.K + 1 }
+
 type notifyBlock struct {
 	K         int
 	Template  string
