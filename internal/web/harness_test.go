@@ -67,12 +67,16 @@ func newSite(t *testing.T, db *store.DB) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Received mail's retry enqueues process_mail; tests call ProcessMail.
+	processMail := &jobs.ProcessMailWorker{}
+	jobs.Register(runner, processMail)
 	s := &site{t: t, db: db, outbox: outbox, mailer: mailer}
 	accountURL := func(string) string { return cmp.Or(s.publicURL, s.srv.URL) }
 	d := desk.New(db, runner, logger, desk.WithBlobs(blobs),
 		desk.WithMail(desk.MailOptions{From: netmail.Address{Name: "Help desk", Address: "help@example.com"}, AccountURL: accountURL}))
 	s.desk = d
 	srv := httptest.NewServer(server.New(db, d, server.Options{Logger: logger, Web: web.Options{AccountURL: accountURL}}))
+	processMail.Desk = d
 	t.Cleanup(srv.Close)
 	s.srv = srv
 	c, err := d.CreateAccount(ctx, sympoq.DefaultAccountName, adminPassword, "")
