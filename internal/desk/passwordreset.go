@@ -38,7 +38,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, accountID int64, log
 		if !u.Active || u.Email == "" {
 			return nil
 		}
-		token := newSessionToken()
+		token := NewToken()
 		if err := tx.CreateUserToken(ctx, accountID, u.ID, store.TokenPasswordReset, HashKey(token), PasswordResetTTL); err != nil {
 			return err
 		}

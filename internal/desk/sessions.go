@@ -84,7 +84,7 @@ func (s *Service) Login(ctx context.Context, accountID int64, in LoginInput) (*N
 }
 
 func (s *Service) openSession(ctx context.Context, u *sympoq.User, addr, ua string) (*NewSession, error) {
-	token := newSessionToken()
+	token := NewToken()
 	var ns *NewSession
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
 		now := tx.Now()
@@ -228,8 +228,9 @@ func (s *Service) TakeFlash(ctx context.Context, ss *sympoq.Session) (string, er
 	return msg, err
 }
 
-// newSessionToken returns 32 random bytes in base64url.
-func newSessionToken() string {
+// NewToken returns 32 random bytes in base64url, safe in a URL as it is:
+// the secret of a session or of a one-time link (only its hash is stored).
+func NewToken() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:]) // never fails
 	return base64.RawURLEncoding.EncodeToString(b[:])

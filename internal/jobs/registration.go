@@ -2,8 +2,6 @@ package jobs
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	netmail "net/mail"
@@ -78,7 +76,7 @@ func (w *RegistrationWorker) Work(ctx context.Context, job *river.Job[desk.Regis
 		if skip != "" {
 			return nil
 		}
-		token := newToken()
+		token := desk.NewToken()
 		if err := tx.CreateUserToken(ctx, a.AccountID, u.ID, store.TokenRegistration, desk.HashKey(token), registrationTTL); err != nil {
 			return fmt.Errorf("create token: %w", err)
 		}
@@ -113,9 +111,3 @@ func (w *RegistrationWorker) Work(ctx context.Context, job *river.Job[desk.Regis
 	return nil
 }
 
-// newToken returns 32 random bytes in base64url: safe in a URL as it is.
-func newToken() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:]) // never fails
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
