@@ -110,4 +110,3 @@ func (w *RegistrationWorker) Work(ctx context.Context, job *river.Job[desk.Regis
 	}
 	return nil
 }
-
