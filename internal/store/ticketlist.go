@@ -43,15 +43,11 @@ type TicketFilter struct {
 	UpdatedTo      time.Time
 	DeadlineBefore time.Time
 	Q              string
-	// SimilarTo selects tickets sharing any word of 3 or more letters with
-	// the text (similar tickets: the subject, on SQLite; the public text, on
-	// PostgreSQL).
-	SimilarTo string
-	Trash     bool   // deleted tickets instead of live ones
-	Sort      string // created, updated, priority, deadline
-	Desc      bool
-	Limit     int
-	Cursor    string
+	Trash          bool   // deleted tickets instead of live ones
+	Sort           string // created, updated, priority, deadline
+	Desc           bool
+	Limit          int
+	Cursor         string
 }
 
 // TicketSorts are the sort keys of ticket lists.
@@ -304,48 +300,7 @@ func (tx *Tx) ticketWhere(accountID int64, scope TicketScope, f TicketFilter) *w
 			}
 		}
 	}
-	if words := similarWords(f.SimilarTo); len(words) > 0 {
-		if tx.db.dialect == SQLite {
-			for i, wd := range words {
-				words[i] = `"` + wd + `"`
-			}
-			w.and("t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH " + w.arg("{subject} : ("+strings.Join(words, " OR ")+")") + ")")
-		} else {
-			w.and("t.search @@ to_tsquery('simple', " + w.arg(strings.Join(words, " | ")) + ")")
-		}
-	} else if f.SimilarTo != "" {
-		w.and("1 = 0") // nothing to be similar by
-	}
 	return w
-}
-
-// similarWords are the words of text worth matching: letters and digits
-// only (so no query syntax reaches either engine), 3 or more of them, not
-// a common English word, at most 12 words.
-func similarWords(text string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, wd := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if len([]rune(wd)) >= 3 && !seen[wd] && !commonWords[wd] && len(out) < 12 {
-			seen[wd] = true
-			out = append(out, wd)
-		}
-	}
-	return out
-}
-
-// commonWords say nothing about what a ticket is about.
-var commonWords = wordSet(`the and for with from after before this that these those not are was were can cannot
-		you your our have has had when since into about what how why does did will would could should please help
-		there their they them then than but all any some get got just also only still again now new one two out off
-		been being its who which where while very too more most much many other such own same each every`)
-
-func wordSet(s string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(s) {
-		m[w] = true
-	}
-	return m
 }
 
 // ftsQuery turns user text into an FTS5 query that matches every word,
