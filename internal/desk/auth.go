@@ -32,20 +32,13 @@ func (s *Service) Authenticate(ctx context.Context, accountID int64, key, addr s
 		return Actor{}, nil, unauthorized
 	}
 	r := s.db.Read()
-	k, err := r.APIKeyByHash(ctx, accountID, HashKey(key))
+	k, u, err := r.APIKeyWithUser(ctx, accountID, HashKey(key))
 	if sympoq.ErrorCode(err) == sympoq.ENotFound {
 		return Actor{}, nil, unauthorized
 	} else if err != nil {
 		return Actor{}, nil, err
 	}
-	if !k.Usable(r.Now()) {
-		return Actor{}, nil, unauthorized
-	}
-	u, err := r.User(ctx, accountID, k.UserID)
-	if err != nil {
-		return Actor{}, nil, err
-	}
-	if !u.Active {
+	if !k.Usable(r.Now()) || !u.Active {
 		return Actor{}, nil, unauthorized
 	}
 	if r.Now().Sub(k.LastUsed) > touchEvery || k.LastAddr != addr {

@@ -122,6 +122,7 @@ func (s *Service) SaveCustomField(ctx context.Context, a Actor, id int64, in Cus
 	if err != nil {
 		return nil, err
 	}
+	s.forgetConfig(a.AccountID)
 	return f, nil
 }
 
@@ -145,12 +146,14 @@ func keyOf(label string) string {
 
 // DeleteCustomField removes a field definition.
 func (s *Service) DeleteCustomField(ctx context.Context, a Actor, id int64) error {
-	return s.db.Tx(ctx, func(tx *store.Tx) error {
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
 		if _, err := s.allow(ctx, tx, a, sympoq.ActWriteSettings); err != nil {
 			return err
 		}
 		return tx.DeleteCustomField(ctx, a.AccountID, id)
 	})
+	s.forgetConfig(a.AccountID)
+	return err
 }
 
 // applyCustomFields validates submitted values against the definitions and

@@ -425,8 +425,6 @@ func (s *Service) UpdateSettings(ctx context.Context, a Actor, change func(*symp
 	if err != nil {
 		return nil, err
 	}
-	s.limits.mu.Lock()
-	delete(s.limits.m, a.AccountID) // this process sees new limits at once
-	s.limits.mu.Unlock()
+	s.forgetConfig(a.AccountID) // this process sees the new settings at once
 	return set, nil
 }

@@ -15,7 +15,7 @@ type Service struct {
 	jobs   Enqueuer
 	logger *slog.Logger
 	blobs  *blob.Local
-	limits limitsCache
+	cfg    configCache
 	// kbViews holds article views until they are written (kb.go).
 	kbViews viewCounter
 	inbound mailState // inbound mail (inbound.go)

@@ -68,15 +68,10 @@ func findTicket(ctx context.Context, tx *store.Tx, accountID int64, ref string) 
 	if ref == "" || len(ref) > 64 {
 		return nil, sympoq.NotFound("ticket")
 	}
-	t, err := tx.TicketByDisplayID(ctx, accountID, ref)
-	if sympoq.ErrorCode(err) != sympoq.ENotFound {
-		return t, err
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil && id > 0 {
+		return tx.TicketByRef(ctx, accountID, ref, id)
 	}
-	id, perr := strconv.ParseInt(ref, 10, 64)
-	if perr != nil || id <= 0 {
-		return nil, sympoq.NotFound("ticket")
-	}
-	return tx.Ticket(ctx, accountID, id)
+	return tx.TicketByDisplayID(ctx, accountID, ref)
 }
 
 // scope turns an actor into the SQL filter of what they may see.
@@ -109,7 +104,7 @@ func scope(a Actor, set *sympoq.Settings) store.TicketScope {
 // Ticket returns a ticket the caller may see; anything else is not found.
 func (s *Service) Ticket(ctx context.Context, a Actor, ref string, withEvents bool) (*TicketView, error) {
 	tx := s.db.Read()
-	set, err := tx.Settings(ctx, a.AccountID)
+	set, _, err := s.config(ctx, tx, a.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +140,7 @@ func (s *Service) view(ctx context.Context, tx *store.Tx, a Actor, set *sympoq.S
 // changed, without the access check: an agent who submits into a queue they
 // do not work still gets their new ticket back, this once.
 func (s *Service) viewOf(ctx context.Context, tx *store.Tx, a Actor, set *sympoq.Settings, t *sympoq.Ticket, cust *sympoq.User) (*TicketView, error) {
-	defs, err := tx.CustomFields(ctx, a.AccountID)
+	_, defs, err := s.config(ctx, tx, a.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +186,7 @@ type TicketList struct {
 // Tickets lists the tickets the caller may see that the filter selects.
 func (s *Service) Tickets(ctx context.Context, a Actor, q TicketList) ([]*TicketView, string, int, error) {
 	tx := s.db.Read()
-	set, err := tx.Settings(ctx, a.AccountID)
+	set, _, err := s.config(ctx, tx, a.AccountID)
 	if err != nil {
 		return nil, "", 0, err
 	}
@@ -235,7 +230,7 @@ func (s *Service) Tickets(ctx context.Context, a Actor, q TicketList) ([]*Ticket
 			return nil, "", 0, err
 		}
 	}
-	defs, err := tx.CustomFields(ctx, a.AccountID)
+	_, defs, err := s.config(ctx, tx, a.AccountID)
 	if err != nil {
 		return nil, "", 0, err
 	}

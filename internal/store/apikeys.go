@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,19 +24,76 @@ const apiKeyColumns = `id, account_id, user_id, name, prefix, hash, scopes, crea
 
 func scanAPIKey(s scanner) (*sympoq.APIKey, error) {
 	var k sympoq.APIKey
-	var scopes string
-	var created, expires, used, revoked nullInt
-	if err := s.Scan(&k.ID, &k.AccountID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &created, &expires,
-		&used, &k.LastAddr, &revoked); err != nil {
+	var t apiKeyScan
+	if err := s.Scan(t.dests(&k)...); err != nil {
 		return nil, mapErr(err, "api key")
 	}
-	for _, s := range strings.Split(scopes, ",") {
+	t.finish(&k)
+	return &k, nil
+}
+
+// apiKeyScan holds what scanning apiKeyColumns needs besides the key.
+type apiKeyScan struct {
+	scopes                          string
+	created, expires, used, revoked nullInt
+}
+
+func (t *apiKeyScan) dests(k *sympoq.APIKey) []any {
+	return []any{&k.ID, &k.AccountID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &t.scopes, &t.created, &t.expires,
+		&t.used, &k.LastAddr, &t.revoked}
+}
+
+func (t *apiKeyScan) finish(k *sympoq.APIKey) {
+	for _, s := range strings.Split(t.scopes, ",") {
 		if s != "" {
 			k.Scopes = append(k.Scopes, sympoq.Scope(s))
 		}
 	}
-	k.Created, k.Expires, k.LastUsed, k.Revoked = fromMicros(created), fromMicros(expires), fromMicros(used), fromMicros(revoked)
-	return &k, nil
+	k.Created, k.Expires, k.LastUsed, k.Revoked = fromMicros(t.created), fromMicros(t.expires), fromMicros(t.used), fromMicros(t.revoked)
+}
+
+// APIKeyWithUser finds the key with the given hash within an account
+// together with its user and, for an agent, the queue permissions, in one
+// query: this is every API request's authentication.
+func (tx *Tx) APIKeyWithUser(ctx context.Context, accountID int64, hash string) (*sympoq.APIKey, *sympoq.User, error) {
+	var k sympoq.APIKey
+	var u sympoq.User
+	var kt apiKeyScan
+	var ut userScan
+	var perms sql.NullString
+	dests := append(append(kt.dests(&k), ut.dests(&u)...), &perms)
+	err := tx.q.QueryRowContext(ctx, `SELECT `+prefixColumns("k.", apiKeyColumns)+`, `+userColumns+`,
+		(SELECT string_agg(p.queue_id || ':' || p.role, ',' ORDER BY q.sequence, q.id)
+		 FROM queue_permissions p JOIN queues q ON q.id = p.queue_id
+		 WHERE p.account_id = u.account_id AND p.agent_id = u.id)
+		FROM api_keys k JOIN users u ON u.id = k.user_id AND u.account_id = k.account_id
+		WHERE k.hash = $1 AND k.account_id = $2`, hash, accountID).Scan(dests...)
+	if err != nil {
+		return nil, nil, mapErr(err, "api key")
+	}
+	kt.finish(&k)
+	ut.finish(&u)
+	if u.IsAgent() {
+		u.Permissions = []sympoq.QueuePermission{}
+		for _, s := range strings.Split(perms.String, ",") {
+			q, role, ok := strings.Cut(s, ":")
+			id, err := strconv.ParseInt(q, 10, 64)
+			if !ok || err != nil {
+				continue
+			}
+			u.Permissions = append(u.Permissions, sympoq.QueuePermission{Agent: u.ID, Queue: id, Role: sympoq.QueueRole(role)})
+		}
+	}
+	return &k, &u, nil
+}
+
+// prefixColumns qualifies every column of a comma-separated list.
+func prefixColumns(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // APIKeyByHash finds the key with the given hash within an account.

@@ -371,3 +371,80 @@ func TestAPIKeysAndTokens(t *testing.T) {
 		}
 	})
 }
+
+// APIKeyWithUser is every API request's authentication in one query; it
+// must give what the key, the user and their permissions give separately.
+func TestAPIKeyWithUser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := mustAccount(t, db, "acme")
+		b := mustAccount(t, db, "beta")
+		qs, _ := db.Read().Queues(ctx, a.ID)
+		var late, early sympoq.Queue
+		var vip sympoq.Group
+		agent := &sympoq.User{AccountID: a.ID, Kind: sympoq.KindAgent, Name: "Ann", Username: "ann", Active: true}
+		cust := &sympoq.User{AccountID: a.ID, Kind: sympoq.KindCustomer, Name: "Carl", Email: "carl@example.com",
+			Active: true, Role: sympoq.RoleCustomer}
+		keys := []*sympoq.APIKey{
+			{AccountID: a.ID, Name: "agent", Prefix: "aaaa", Hash: "agent-hash", Scopes: []sympoq.Scope{"read"}},
+			{AccountID: a.ID, Name: "customer", Prefix: "cccc", Hash: "cust-hash", Scopes: []sympoq.Scope{"read", "write"}},
+		}
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			late = sympoq.Queue{AccountID: a.ID, Name: "Late", Sequence: 90}
+			early = sympoq.Queue{AccountID: a.ID, Name: "Early", Sequence: -5}
+			vip = sympoq.Group{AccountID: a.ID, Name: "VIP", Sequence: 1}
+			for _, q := range []*sympoq.Queue{&late, &early} {
+				if err := tx.CreateQueue(ctx, q); err != nil {
+					return err
+				}
+			}
+			if err := tx.CreateGroup(ctx, &vip); err != nil {
+				return err
+			}
+			cust.GroupID = vip.ID
+			agent.Permissions = []sympoq.QueuePermission{{Queue: late.ID, Role: sympoq.RoleAgent},
+				{Queue: qs[0].ID, Role: sympoq.RoleQueueManager}, {Queue: early.ID, Role: sympoq.RoleAgent}}
+			for i, u := range []*sympoq.User{agent, cust} {
+				if err := tx.CreateUser(ctx, u); err != nil {
+					return err
+				}
+				keys[i].UserID = u.ID
+				if err := tx.CreateAPIKey(ctx, keys[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			wantKey, _ := db.Read().APIKeyByHash(ctx, a.ID, k.Hash)
+			wantUser, _ := db.Read().User(ctx, a.ID, k.UserID)
+			gotKey, gotUser, err := db.Read().APIKeyWithUser(ctx, a.ID, k.Hash)
+			if err != nil {
+				t.Fatalf("%s: %v", k.Name, err)
+			}
+			if diff := cmp.Diff(wantKey, gotKey); diff != "" {
+				t.Errorf("%s key (-separately +together):\n%s", k.Name, diff)
+			}
+			if diff := cmp.Diff(wantUser, gotUser); diff != "" {
+				t.Errorf("%s user (-separately +together):\n%s", k.Name, diff)
+			}
+		}
+		_, u, _ := db.Read().APIKeyWithUser(ctx, a.ID, "agent-hash")
+		if len(u.Permissions) != 3 || u.Permissions[0].Queue != early.ID || u.Permissions[2].Queue != late.ID ||
+			u.Permissions[1].Role != sympoq.RoleQueueManager {
+			t.Errorf("permissions not in queue order: %+v", u.Permissions)
+		}
+		if _, u, _ := db.Read().APIKeyWithUser(ctx, a.ID, "cust-hash"); u.Group != "VIP" || u.Permissions != nil {
+			t.Errorf("customer = %+v", u)
+		}
+		if _, _, err := db.Read().APIKeyWithUser(ctx, b.ID, "agent-hash"); sympoq.ErrorCode(err) != sympoq.ENotFound {
+			t.Errorf("key found through another account: %v", err)
+		}
+		if _, _, err := db.Read().APIKeyWithUser(ctx, a.ID, "nope"); sympoq.ErrorCode(err) != sympoq.ENotFound {
+			t.Errorf("unknown key: %v", err)
+		}
+	})
+}

@@ -147,6 +147,36 @@ func (tx *Tx) TicketByDisplayID(ctx context.Context, accountID int64, display st
 	return scanTicket(tx.q.QueryRowContext(ctx, `SELECT `+ticketColumns+` FROM tickets t WHERE t.account_id = $1 AND t.display_id = $2`, accountID, display))
 }
 
+// TicketByRef returns the ticket whose display id is display or, when no
+// display id matches, whose number is id, in one query (api.md §4.3 tries
+// display ids first).
+func (tx *Tx) TicketByRef(ctx context.Context, accountID int64, display string, id int64) (*sympoq.Ticket, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+ticketColumns+` FROM tickets t
+		WHERE t.account_id = $1 AND (t.display_id = $2 OR t.id = $3)`, accountID, display, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var byID *sympoq.Ticket
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, err
+		}
+		if t.DisplayID == display {
+			return t, nil
+		}
+		byID = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if byID == nil {
+		return nil, sympoq.NotFound("ticket")
+	}
+	return byID, nil
+}
+
 // LockTicket re-reads a ticket inside a write transaction (FOR UPDATE on
 // PostgreSQL; SQLite's write lock is already held).
 func (tx *Tx) LockTicket(ctx context.Context, accountID, id int64) (*sympoq.Ticket, error) {
