@@ -16,15 +16,6 @@ import (
 	"github.com/sympoq/sympoq/internal/store"
 )
 
-// SendEmail delivers one stored outbound message (store.CreateOutbound).
-type SendEmail struct {
-	AccountID int64 `json:"account_id"`
-	Outbound  int64 `json:"outbound_id"`
-}
-
-// Kind names the job.
-func (SendEmail) Kind() string { return "send_email" }
-
 // MailOptions are the deployment's outbound mail settings the desk needs to
 // render messages: the default sender and the public address of an
 // account's pages, for links.
@@ -38,6 +29,12 @@ type MailOptions struct {
 
 // WithMail sets the deployment's mail options.
 func WithMail(o MailOptions) Option { return func(s *Service) { s.mail = o } }
+
+// WithOutboxWake makes the service call wake after every transaction that
+// stored outbound email commits (jobs.Dispatcher.Wake), so that delivery
+// starts at once rather than at the dispatcher's next poll. wake must not
+// block.
+func WithOutboxWake(wake func()) Option { return func(s *Service) { s.outboxWake = wake } }
 
 type automaticKey struct{}
 
@@ -78,9 +75,10 @@ type notifyCtx struct {
 // notifyAll sends the notifications specs ask for about event ev of ticket
 // t, inside the caller's transaction: it resolves the recipients (skipping
 // inactive users, users with notifications off, the agent who acted, and
-// customers for internal events), renders the template for each, records a
-// Notified event, the outbound Message-ID and the message, and enqueues its
-// delivery. An address gets each template once.
+// customers for internal events), renders the template for each, and
+// records a Notified event, the outbound Message-ID and the message, which
+// the outbox dispatcher delivers once the transaction commits. An address
+// gets each template once.
 func (s *Service) notifyAll(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, specs []sympoq.NotifySpec) error {
 	if len(specs) == 0 {
 		return nil
@@ -318,7 +316,7 @@ func (s *Service) resolve(ctx context.Context, tx *store.Tx, nc *notifyCtx, list
 	return out, nil
 }
 
-// notifyOne renders tpl for r and records and enqueues the message.
+// notifyOne renders tpl for r and records the message in the outbox.
 func (s *Service) notifyOne(ctx context.Context, tx *store.Tx, nc *notifyCtx, tpl *sympoq.EmailTemplate, r recipient) error {
 	values := make(map[string]string, len(nc.values)+1)
 	for k, v := range nc.values {
@@ -378,17 +376,19 @@ func (s *Service) notifyOne(ctx context.Context, tx *store.Tx, nc *notifyCtx, tp
 	}
 	m := &sympoq.OutboundMessage{AccountID: nc.t.AccountID, Ticket: nc.t.ID, Event: ev.ID, Template: tpl.Name, MessageID: id,
 		From: nc.from.String(), ToName: r.name, ToAddr: r.addr, Subject: out.Subject, Text: out.Text, HTML: out.HTML, Headers: headers}
-	return s.enqueueOutbound(ctx, tx, m)
+	return s.queueOutbound(ctx, tx, m)
 }
 
-func (s *Service) enqueueOutbound(ctx context.Context, tx *store.Tx, m *sympoq.OutboundMessage) error {
+// queueOutbound stores m in the outbox, and wakes the dispatcher once tx
+// commits.
+func (s *Service) queueOutbound(ctx context.Context, tx *store.Tx, m *sympoq.OutboundMessage) error {
 	if err := tx.CreateOutbound(ctx, m); err != nil {
 		return err
 	}
-	if s.jobs == nil {
-		return fmt.Errorf("notify: no job queue to send email with")
+	if s.outboxWake != nil {
+		tx.AfterCommit(s.outboxWake)
 	}
-	return s.jobs.Enqueue(ctx, tx, SendEmail{AccountID: m.AccountID, Outbound: m.ID})
+	return nil
 }
 
 // newMessageID returns a fresh Message-ID, without angle brackets, on the
@@ -440,7 +440,7 @@ func validity(d time.Duration) string {
 }
 
 // SendPasswordReset renders the PASSWORD_RESET template for u with link
-// and enqueues it in tx. The link is a secret: the stored copy of the
+// and stores it in the outbox in tx. The link is a secret: the stored copy of the
 // message loses its body once sent.
 func (s *Service) SendPasswordReset(ctx context.Context, tx *store.Tx, u *sympoq.User, link string) error {
 	if u.Email == "" || !u.Active {
@@ -453,7 +453,7 @@ func (s *Service) SendPasswordReset(ctx context.Context, tx *store.Tx, u *sympoq
 	m := &sympoq.OutboundMessage{AccountID: u.AccountID, Template: sympoq.TplPasswordReset, MessageID: newMessageID(from.Address),
 		From: from.String(), ToName: u.Name, ToAddr: u.Email, Subject: out.Subject, Text: out.Text, HTML: out.HTML,
 		Headers: map[string]string{"Auto-Submitted": "auto-generated"}}
-	return s.enqueueOutbound(ctx, tx, m)
+	return s.queueOutbound(ctx, tx, m)
 }
 
 // mailAddress normalises an address such as "Support <help@example.com>".

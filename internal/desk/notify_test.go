@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sympoq/sympoq"
@@ -15,8 +17,9 @@ import (
 	"github.com/sympoq/sympoq/internal/store/storetest"
 )
 
-// recorder is an Enqueuer that keeps the jobs; delivery itself is tested
-// end to end in the server package.
+// recorder is an Enqueuer that keeps the jobs; the delivery of email is
+// tested in the jobs package (the outbox) and end to end in the server
+// package.
 type recorder struct {
 	mu   sync.Mutex
 	jobs []Job
@@ -36,12 +39,14 @@ func (r *recorder) Enqueue(_ context.Context, tx *store.Tx, job Job) error {
 // list order, skips inactive users, users with notifications off and the
 // acting agent, keeps customers and bare addresses out of internal events,
 // sends an address each template once, and records a Notified event, a
-// Message-ID and a send job per message.
+// Message-ID and a queued outbound message per message, enqueuing no job
+// and waking the outbox only once the transaction has committed.
 func TestNotifyAllRecipients(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		rec := &recorder{}
-		s := New(db, rec, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		var wakes atomic.Int32
+		s := New(db, rec, slog.New(slog.NewTextHandler(io.Discard, nil)), WithOutboxWake(func() { wakes.Add(1) }))
 		c, err := s.CreateAccount(ctx, "acme", "", "")
 		if err != nil {
 			t.Fatal(err)
@@ -83,6 +88,7 @@ func TestNotifyAllRecipients(t *testing.T) {
 		send := func(vis sympoq.Visibility, specs ...sympoq.NotifySpec) []string {
 			t.Helper()
 			var got []string
+			wokenBefore := wakes.Load()
 			err := db.Tx(ctx, func(tx *store.Tx) error {
 				set, err := tx.Settings(ctx, c.Account.ID)
 				if err != nil {
@@ -136,14 +142,23 @@ func TestNotifyAllRecipients(t *testing.T) {
 					if !ids[m.MessageID] {
 						t.Errorf("message to %s: Message-ID %s not in ticket_messages", m.ToAddr, m.MessageID)
 					}
+					if m.Status != sympoq.OutQueued || !m.NextAttempt.Equal(tx.Now().Truncate(time.Microsecond)) {
+						t.Errorf("message to %s: status %s, next attempt %v; want queued, due now (%v)", m.ToAddr, m.Status, m.NextAttempt, tx.Now())
+					}
 				}
-				if n := len(rec.jobs) - jobs; n != len(got) {
-					t.Errorf("%d send jobs for %d messages", n, len(got))
+				if n := len(rec.jobs) - jobs; n != 0 {
+					t.Errorf("%d jobs enqueued for %d messages, want none", n, len(got))
+				}
+				if wakes.Load() != wokenBefore {
+					t.Errorf("outbox woken before the commit")
 				}
 				return nil
 			})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if woken := wakes.Load() > wokenBefore; woken != (len(got) > 0) {
+				t.Errorf("%d messages stored, outbox woken after the commit: %v", len(got), woken)
 			}
 			return got
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/sympoq/sympoq"
 )
@@ -140,88 +139,4 @@ func (tx *Tx) SaveMailSettings(ctx context.Context, m *sympoq.MailSettings) erro
 		ON CONFLICT (account_id) DO UPDATE SET from_addr = excluded.from_addr, smtp_url = excluded.smtp_url, updated_at = excluded.updated_at`,
 		m.AccountID, m.From, m.SMTPURL, micros(m.Updated))
 	return err
-}
-
-// CreateOutbound stores a rendered email, queued, and sets m.ID.
-func (tx *Tx) CreateOutbound(ctx context.Context, m *sympoq.OutboundMessage) error {
-	m.MessageID = strings.Trim(strings.TrimSpace(m.MessageID), "<>")
-	h, err := json.Marshal(m.Headers)
-	if err != nil {
-		return err
-	}
-	m.Status, m.Created = sympoq.OutQueued, tx.now
-	m.ID, err = tx.insert(ctx, `INSERT INTO outbound_messages (account_id, ticket_id, event_id, template, message_id, from_addr,
-		to_name, to_addr, subject, text_body, html_body, headers, status, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		m.AccountID, nullID(m.Ticket), nullID(m.Event), m.Template, m.MessageID, m.From, m.ToName, m.ToAddr, m.Subject,
-		m.Text, m.HTML, string(h), string(m.Status), micros(m.Created))
-	return err
-}
-
-// Outbound returns one outbound email.
-func (tx *Tx) Outbound(ctx context.Context, accountID, id int64) (*sympoq.OutboundMessage, error) {
-	m := &sympoq.OutboundMessage{AccountID: accountID, ID: id}
-	var ticket, event, created, sent nullInt
-	var headers, status string
-	err := tx.q.QueryRowContext(ctx, `SELECT ticket_id, event_id, template, message_id, from_addr, to_name, to_addr, subject,
-		text_body, html_body, headers, status, attempts, last_error, created_at, sent_at
-		FROM outbound_messages WHERE account_id = $1 AND id = $2`, accountID, id).Scan(&ticket, &event, &m.Template,
-		&m.MessageID, &m.From, &m.ToName, &m.ToAddr, &m.Subject, &m.Text, &m.HTML, &headers, &status, &m.Attempts,
-		&m.LastError, &created, &sent)
-	if err != nil {
-		return nil, mapErr(err, "outbound message")
-	}
-	m.Ticket, m.Event, m.Status = ticket.Int64, event.Int64, sympoq.OutboundStatus(status)
-	m.Created, m.Sent = fromMicros(created), fromMicros(sent)
-	if err := json.Unmarshal([]byte(headers), &m.Headers); err != nil {
-		return nil, fmt.Errorf("outbound message %d: headers: %w", id, err)
-	}
-	return m, nil
-}
-
-// OutboundMessages lists a ticket's outbound emails, oldest first.
-func (tx *Tx) OutboundMessages(ctx context.Context, accountID, ticketID int64) ([]*sympoq.OutboundMessage, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT id FROM outbound_messages WHERE ticket_id = $1 AND account_id = $2 ORDER BY id`,
-		ticketID, accountID)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]*sympoq.OutboundMessage, 0, len(ids))
-	for _, id := range ids {
-		m, err := tx.Outbound(ctx, accountID, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
-// OutboundAttempt records the outcome of one delivery attempt. A sent
-// message without a ticket (a one-time link) loses its bodies: they were
-// only kept until delivery.
-func (tx *Tx) OutboundAttempt(ctx context.Context, accountID, id int64, status sympoq.OutboundStatus, lastError string) error {
-	var sent any
-	clear := ""
-	if status == sympoq.OutSent {
-		sent = micros(tx.now)
-		clear = `, text_body = CASE WHEN ticket_id IS NULL THEN '' ELSE text_body END,
-			html_body = CASE WHEN ticket_id IS NULL THEN '' ELSE html_body END`
-	}
-	res, err := tx.exec(ctx, `UPDATE outbound_messages SET status = $1, attempts = attempts + 1, last_error = $2, sent_at = $3`+clear+`
-		WHERE account_id = $4 AND id = $5`, string(status), lastError, sent, accountID, id)
-	return checkAffected(res, err, "outbound message")
 }

@@ -152,6 +152,8 @@ type Tx struct {
 	tx  *sql.Tx
 	db  *DB
 	now time.Time
+	// committed runs after the commit (AfterCommit).
+	committed []func()
 }
 
 // Now is the transaction's clock: one instant for every write it makes.
@@ -184,7 +186,21 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	for _, f := range tx.committed {
+		f()
+	}
 	return nil
+}
+
+// AfterCommit makes f run once what tx wrote so far is committed, and never
+// if it is rolled back (in GroupTx: if the write that called it fails). f
+// runs on the committing goroutine, so it must return at once, like a
+// non-blocking send that wakes a worker up. On the read pool, which commits
+// nothing, f never runs.
+func (tx *Tx) AfterCommit(f func()) {
+	if tx.tx != nil {
+		tx.committed = append(tx.committed, f)
+	}
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
