@@ -57,16 +57,21 @@ type recipient struct {
 	addr string
 }
 
-// notifyCtx is what rendering a ticket's notifications needs, loaded once.
+// notifyCtx is what rendering a ticket's notifications needs, loaded once
+// per notifyAll, in its transaction: nothing outlives it, so another
+// process's change is seen by the next action.
 type notifyCtx struct {
-	acct      *sympoq.Account
-	set       *sympoq.Settings
-	t         *sympoq.Ticket
-	ev        *sympoq.Event
-	queue     *sympoq.Queue
-	cust      *sympoq.User
-	assignee  *sympoq.User
-	from      netmail.Address
+	acct     *sympoq.Account
+	set      *sympoq.Settings
+	t        *sympoq.Ticket
+	ev       *sympoq.Event
+	replyTo  string        // the queue's first inbound address
+	queue    *sympoq.Queue // with its permissions; loaded by queueUsers only
+	cust     *sympoq.User
+	assignee *sympoq.User
+	from     netmail.Address
+	// templates holds the stored text of each template the specs name, nil
+	// for those that use the default.
 	templates map[string]*sympoq.EmailTemplate
 	prior     []sympoq.TicketMessage
 	values    map[string]string
@@ -83,7 +88,7 @@ func (s *Service) notifyAll(ctx context.Context, tx *store.Tx, set *sympoq.Setti
 	if len(specs) == 0 {
 		return nil
 	}
-	nc, err := s.loadNotifyCtx(ctx, tx, set, t, ev)
+	nc, err := s.loadNotifyCtx(ctx, tx, set, t, ev, specs)
 	if err != nil {
 		return err
 	}
@@ -111,15 +116,17 @@ func (s *Service) notifyAll(ctx context.Context, tx *store.Tx, set *sympoq.Setti
 	return nil
 }
 
-func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event) (*notifyCtx, error) {
-	nc := &notifyCtx{set: set, t: t, ev: ev}
+func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, specs []sympoq.NotifySpec) (*notifyCtx, error) {
+	nc := &notifyCtx{set: set, t: t, ev: ev, templates: map[string]*sympoq.EmailTemplate{}}
 	var err error
 	if nc.acct, err = tx.Account(ctx, t.AccountID); err != nil {
 		return nil, err
 	}
-	if nc.queue, err = tx.Queue(ctx, t.AccountID, t.Queue); err != nil {
+	queueName, replyTo, err := tx.QueueReplyTo(ctx, t.AccountID, t.Queue)
+	if err != nil {
 		return nil, err
 	}
+	nc.replyTo = replyTo
 	if nc.cust, err = tx.User(ctx, t.AccountID, t.Customer); err != nil {
 		return nil, err
 	}
@@ -131,8 +138,17 @@ func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, set *sympoq.S
 	if nc.from, err = s.sender(ctx, tx, t.AccountID, set); err != nil {
 		return nil, err
 	}
-	if nc.templates, err = tx.EmailTemplates(ctx, t.AccountID); err != nil {
-		return nil, err
+	for _, spec := range specs {
+		if _, ok := nc.templates[spec.Template]; ok {
+			continue
+		}
+		tpl, err := tx.EmailTemplate(ctx, t.AccountID, spec.Template)
+		if sympoq.ErrorCode(err) == sympoq.ENotFound {
+			tpl = nil
+		} else if err != nil {
+			return nil, err
+		}
+		nc.templates[spec.Template] = tpl
 	}
 	if nc.prior, err = tx.TicketMessages(ctx, t.AccountID, t.ID); err != nil {
 		return nil, err
@@ -145,7 +161,7 @@ func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, set *sympoq.S
 			return nil, err
 		}
 	}
-	nc.values = ticketValues(set, s.accountURL(nc.acct.Name), t, topic, nc.queue.Name, nc.cust, nc.assignee, ev)
+	nc.values = ticketValues(set, s.accountURL(nc.acct.Name), t, topic, queueName, nc.cust, nc.assignee, ev)
 	return nc, nil
 }
 
@@ -209,7 +225,7 @@ func accountSender(ctx context.Context, tx *store.Tx, accountID int64, set *symp
 
 // template returns the account's text of name, or the default.
 func (nc *notifyCtx) template(name string) (*sympoq.EmailTemplate, error) {
-	if t, ok := nc.templates[name]; ok {
+	if t := nc.templates[name]; t != nil {
 		return t, nil
 	}
 	t, ok := DefaultTemplate(nc.t.AccountID, name)
@@ -227,6 +243,13 @@ func (s *Service) resolve(ctx context.Context, tx *store.Tx, nc *notifyCtx, list
 	var cands []recipient
 	addUser := func(u *sympoq.User) { cands = append(cands, recipient{user: u}) }
 	queueUsers := func(managers bool) error {
+		if nc.queue == nil {
+			q, err := tx.Queue(ctx, nc.t.AccountID, nc.t.Queue)
+			if err != nil {
+				return err
+			}
+			nc.queue = q
+		}
 		var ids []int64
 		for _, p := range nc.queue.Permissions {
 			if !managers || p.Role == sympoq.RoleQueueManager {
@@ -355,8 +378,8 @@ func (s *Service) notifyOne(ctx context.Context, tx *store.Tx, nc *notifyCtx, tp
 		}
 		headers["References"] = strings.Join(ids, " ")
 	}
-	if len(nc.queue.Addresses) > 0 {
-		headers["Reply-To"] = nc.queue.Addresses[0]
+	if nc.replyTo != "" {
+		headers["Reply-To"] = nc.replyTo
 	}
 	// A message is personal only when it carries an agent's own reply; the
 	// rest is generated, and so is anything an automatic process causes.

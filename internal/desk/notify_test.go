@@ -211,3 +211,65 @@ func TestNotifyAllRecipients(t *testing.T) {
 		}
 	})
 }
+
+// TestNotifyActionStored: a trigger's stored notification replaces its
+// default, a disabled one sends nothing, and the default applies again once
+// the stored one is deleted.
+func TestNotifyActionStored(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := New(db, &recorder{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		c, err := s.CreateAccount(ctx, "acme", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		acct := c.Account.ID
+		submit := func() []string {
+			t.Helper()
+			v, err := s.Submit(ctx, System(acct), SubmitInput{Description: Some("x"), Customer: Some(CustomerInput{Email: Some("cleo@example.com")})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs, err := db.Read().OutboundMessages(ctx, acct, v.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range outs {
+				got = append(got, m.Template+" "+m.ToAddr)
+			}
+			return got
+		}
+		save := func(n *sympoq.ActionNotification) {
+			t.Helper()
+			if err := db.Tx(ctx, func(tx *store.Tx) error {
+				if n.Template == "" {
+					return tx.DeleteActionNotification(ctx, acct, sympoq.TrigNewRequest)
+				}
+				return tx.SaveActionNotification(ctx, n)
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tc := range []struct {
+			name   string
+			stored *sympoq.ActionNotification
+			want   []string
+		}{
+			{"default", nil, []string{"NEW_REQUEST cleo@example.com"}},
+			{"stored", &sympoq.ActionNotification{AccountID: acct, Trigger: sympoq.TrigNewRequest, Enabled: true, Template: sympoq.TplClosed,
+				Recipients: []sympoq.Recipient{{Kind: sympoq.RcptAddress, Address: "Watch@Example.org"}, {Kind: sympoq.RcptCustomer}}},
+				[]string{"CLOSED watch@example.org", "CLOSED cleo@example.com"}},
+			{"disabled", &sympoq.ActionNotification{AccountID: acct, Trigger: sympoq.TrigNewRequest, Template: sympoq.TplNewRequest,
+				Recipients: []sympoq.Recipient{{Kind: sympoq.RcptCustomer}}}, nil},
+			{"deleted", &sympoq.ActionNotification{}, []string{"NEW_REQUEST cleo@example.com"}},
+		} {
+			if tc.stored != nil {
+				save(tc.stored)
+			}
+			if diff := cmp.Diff(tc.want, submit()); diff != "" {
+				t.Errorf("%s: messages (-want +got):\n%s", tc.name, diff)
+			}
+		}
+	})
+}

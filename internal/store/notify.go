@@ -80,17 +80,42 @@ func (tx *Tx) ActionNotifications(ctx context.Context, accountID int64) (map[sym
 			return nil, err
 		}
 		n.Trigger = sympoq.ActionTrigger(trig)
-		var rs []recipientJSON
-		if err := json.Unmarshal([]byte(rcpts), &rs); err != nil {
+		var err error
+		if n.Recipients, err = decodeRecipients(rcpts); err != nil {
 			return nil, fmt.Errorf("action notification %s: recipients: %w", trig, err)
-		}
-		n.Recipients = make([]sympoq.Recipient, len(rs))
-		for i, r := range rs {
-			n.Recipients[i] = sympoq.Recipient{Kind: r.Kind, User: r.User, Address: r.Address}
 		}
 		out[n.Trigger] = n
 	}
 	return out, rows.Err()
+}
+
+// ActionNotification returns the account's stored notification of trig, or
+// ENotFound when the default applies: one row, for the path of every
+// ticket action.
+func (tx *Tx) ActionNotification(ctx context.Context, accountID int64, trig sympoq.ActionTrigger) (*sympoq.ActionNotification, error) {
+	n := &sympoq.ActionNotification{AccountID: accountID, Trigger: trig}
+	var rcpts string
+	err := tx.q.QueryRowContext(ctx, `SELECT enabled, recipients, template FROM action_notifications WHERE account_id = $1 AND on_action = $2`,
+		accountID, string(trig)).Scan(&n.Enabled, &rcpts, &n.Template)
+	if err != nil {
+		return nil, mapErr(err, "action notification")
+	}
+	if n.Recipients, err = decodeRecipients(rcpts); err != nil {
+		return nil, fmt.Errorf("action notification %s: recipients: %w", trig, err)
+	}
+	return n, nil
+}
+
+func decodeRecipients(s string) ([]sympoq.Recipient, error) {
+	var rs []recipientJSON
+	if err := json.Unmarshal([]byte(s), &rs); err != nil {
+		return nil, err
+	}
+	out := make([]sympoq.Recipient, len(rs))
+	for i, r := range rs {
+		out[i] = sympoq.Recipient{Kind: r.Kind, User: r.User, Address: r.Address}
+	}
+	return out, nil
 }
 
 // SaveActionNotification stores n, replacing the trigger's earlier one.

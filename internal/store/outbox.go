@@ -70,7 +70,7 @@ func (tx *Tx) Outbound(ctx context.Context, accountID, id int64) (*sympoq.Outbou
 
 // OutboundMessages lists a ticket's outbound emails, oldest first.
 func (tx *Tx) OutboundMessages(ctx context.Context, accountID, ticketID int64) ([]*sympoq.OutboundMessage, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+outboundColumns+`
+	rows, err := tx.queryAtOnce(ctx, `SELECT `+outboundColumns+`
 		FROM outbound_messages WHERE ticket_id = $1 AND account_id = $2 ORDER BY id`, ticketID, accountID)
 	if err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func (tx *Tx) ClaimOutbound(ctx context.Context, limit int, until time.Time) ([]
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	now := micros(tx.now)
-	rows, err := tx.q.QueryContext(ctx, `UPDATE outbound_messages SET claimed_until = $1 WHERE id IN (
+	rows, err := tx.queryAtOnce(ctx, `UPDATE outbound_messages SET claimed_until = $1 WHERE id IN (
 		SELECT id FROM outbound_messages WHERE status = 'queued' AND next_attempt_at <= $2 AND claimed_until <= $2
 		ORDER BY next_attempt_at, id LIMIT $3`+lock+`)
 		RETURNING `+outboundColumns, micros(until), now, limit)

@@ -207,6 +207,18 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 	return tx.q.ExecContext(ctx, q, args...)
 }
 
+// queryAtOnce runs a query whose rows the caller reads to the end and
+// closes before it runs any other statement on tx (no store call inside the
+// loop). Such a query may use a prepared statement even in a write
+// transaction on SQLite, where QueryContext must not (see txQuerier): it is
+// for the few multi-row reads on the path of every ticket action.
+func (tx *Tx) queryAtOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if tq, ok := tx.q.(*txQuerier); ok {
+		return tq.queryAtOnce(ctx, q, args...)
+	}
+	return tx.q.QueryContext(ctx, q, args...)
+}
+
 // insert runs an INSERT … RETURNING id and returns the id.
 func (tx *Tx) insert(ctx context.Context, q string, args ...any) (int64, error) {
 	var id int64
