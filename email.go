@@ -91,4 +91,7 @@ type OutboundMessage struct {
 	LastError string
 	Created   time.Time
 	Sent      time.Time
+	// NextAttempt is when the next delivery attempt of a queued message is
+	// due; zero once it is sent or failed.
+	NextAttempt time.Time
 }

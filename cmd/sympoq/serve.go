@@ -106,7 +106,8 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 		sender = &mail.SMTPSender{Config: sc, Logger: logger}
 	}
 	noAccountSMTP := !cfg.AccountSMTP()
-	jobs.Register(runner, &jobs.SendEmailWorker{DB: db, Sender: sender, Logger: logger, NoAccountSMTP: noAccountSMTP})
+	outbox := &jobs.Dispatcher{DB: db, Sender: sender, Logger: logger, NoAccountSMTP: noAccountSMTP}
+	jobs.RegisterOutbox(runner, outbox)
 	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: sender, AccountURL: cfg.AccountURL, From: *from, Logger: logger,
 		NoAccountSMTP: noAccountSMTP})
 	jobs.Register(runner, &jobs.PurgeWorker{DB: db, Logger: logger})
@@ -128,7 +129,8 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 	jobs.Register(runner, scheduler)
 	runner.Every(jobs.ScheduleInterval, desk.RunScheduledActions{})
 	d := desk.New(db, runner, logger, desk.WithBlobs(blobs),
-		desk.WithMail(desk.MailOptions{From: *from, AccountURL: cfg.AccountURL, NoAccountSMTP: noAccountSMTP}))
+		desk.WithMail(desk.MailOptions{From: *from, AccountURL: cfg.AccountURL, NoAccountSMTP: noAccountSMTP}),
+		desk.WithOutboxWake(outbox.Wake))
 	jobs.RegisterMail(runner, d, logger)
 	scheduler.Desk = d
 	return &app{cfg: cfg, logger: logger, db: db, jobs: runner, desk: d}, nil

@@ -18,15 +18,12 @@ import (
 	"github.com/sympoq/sympoq/internal/store/storetest"
 )
 
-// noAutoJobs is an Enqueuer for tests whose use cases enqueue nothing.
+// noAutoJobs is an Enqueuer for tests whose use cases enqueue nothing:
+// the email of notifications is not a job (the outbox has its own tests).
 type noAutoJobs struct{}
 
-// Enqueue accepts the email of notifications (their delivery has its own
-// tests) and refuses anything else.
+// Enqueue refuses every job.
 func (noAutoJobs) Enqueue(ctx context.Context, tx *store.Tx, job desk.Job) error {
-	if _, ok := job.(desk.SendEmail); ok {
-		return nil
-	}
 	return fmt.Errorf("unexpected job %s", job.Kind())
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/jobs"
-	"github.com/sympoq/sympoq/internal/mail"
 	"github.com/sympoq/sympoq/internal/store"
 	"github.com/sympoq/sympoq/internal/store/storetest"
 )
@@ -34,7 +33,6 @@ func BenchmarkSubmit(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			jobs.Register(r, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: b.TempDir()}})
 			d := desk.New(db, r, logger)
 			c, err := d.CreateAccount(ctx, "default", "", "")
 			if err != nil {

@@ -46,18 +46,25 @@ func actionNotifications(ctx context.Context, tx *store.Tx, accountID int64) ([]
 	return out, nil
 }
 
-// notifyAction sends the ticket action notification of trig about ev.
+// notifyAction sends the ticket action notification of trig about ev: the
+// stored one, else the default. It reads only trig's row, as it runs in
+// every ticket action's transaction.
 func (s *Service) notifyAction(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, trig sympoq.ActionTrigger) error {
-	all, err := actionNotifications(ctx, tx, t.AccountID)
+	n, err := tx.ActionNotification(ctx, t.AccountID, trig)
+	if sympoq.ErrorCode(err) == sympoq.ENotFound {
+		d, ok := defaultActions[trig]
+		if !ok {
+			return nil
+		}
+		n, err = &d, nil
+	}
 	if err != nil {
 		return err
 	}
-	for _, n := range all {
-		if n.Trigger == trig && n.Enabled {
-			return s.notifyAll(ctx, tx, set, t, ev, []sympoq.NotifySpec{{Recipients: n.Recipients, Template: n.Template}})
-		}
+	if !n.Enabled {
+		return nil
 	}
-	return nil
+	return s.notifyAll(ctx, tx, set, t, ev, []sympoq.NotifySpec{{Recipients: n.Recipients, Template: n.Template}})
 }
 
 // triggerOf is the ticket action notification an event of a change sets

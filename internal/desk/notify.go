@@ -16,15 +16,6 @@ import (
 	"github.com/sympoq/sympoq/internal/store"
 )
 
-// SendEmail delivers one stored outbound message (store.CreateOutbound).
-type SendEmail struct {
-	AccountID int64 `json:"account_id"`
-	Outbound  int64 `json:"outbound_id"`
-}
-
-// Kind names the job.
-func (SendEmail) Kind() string { return "send_email" }
-
 // MailOptions are the deployment's outbound mail settings the desk needs to
 // render messages: the default sender and the public address of an
 // account's pages, for links.
@@ -38,6 +29,12 @@ type MailOptions struct {
 
 // WithMail sets the deployment's mail options.
 func WithMail(o MailOptions) Option { return func(s *Service) { s.mail = o } }
+
+// WithOutboxWake makes the service call wake after every transaction that
+// stored outbound email commits (jobs.Dispatcher.Wake), so that delivery
+// starts at once rather than at the dispatcher's next poll. wake must not
+// block.
+func WithOutboxWake(wake func()) Option { return func(s *Service) { s.outboxWake = wake } }
 
 type automaticKey struct{}
 
@@ -60,16 +57,21 @@ type recipient struct {
 	addr string
 }
 
-// notifyCtx is what rendering a ticket's notifications needs, loaded once.
+// notifyCtx is what rendering a ticket's notifications needs, loaded once
+// per notifyAll, in its transaction: nothing outlives it, so another
+// process's change is seen by the next action.
 type notifyCtx struct {
-	acct      *sympoq.Account
-	set       *sympoq.Settings
-	t         *sympoq.Ticket
-	ev        *sympoq.Event
-	queue     *sympoq.Queue
-	cust      *sympoq.User
-	assignee  *sympoq.User
-	from      netmail.Address
+	acct     *sympoq.Account
+	set      *sympoq.Settings
+	t        *sympoq.Ticket
+	ev       *sympoq.Event
+	replyTo  string        // the queue's first inbound address
+	queue    *sympoq.Queue // with its permissions; loaded by queueUsers only
+	cust     *sympoq.User
+	assignee *sympoq.User
+	from     netmail.Address
+	// templates holds the stored text of each template the specs name, nil
+	// for those that use the default.
 	templates map[string]*sympoq.EmailTemplate
 	prior     []sympoq.TicketMessage
 	values    map[string]string
@@ -78,14 +80,15 @@ type notifyCtx struct {
 // notifyAll sends the notifications specs ask for about event ev of ticket
 // t, inside the caller's transaction: it resolves the recipients (skipping
 // inactive users, users with notifications off, the agent who acted, and
-// customers for internal events), renders the template for each, records a
-// Notified event, the outbound Message-ID and the message, and enqueues its
-// delivery. An address gets each template once.
+// customers for internal events), renders the template for each, and
+// records a Notified event, the outbound Message-ID and the message, which
+// the outbox dispatcher delivers once the transaction commits. An address
+// gets each template once.
 func (s *Service) notifyAll(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, specs []sympoq.NotifySpec) error {
 	if len(specs) == 0 {
 		return nil
 	}
-	nc, err := s.loadNotifyCtx(ctx, tx, set, t, ev)
+	nc, err := s.loadNotifyCtx(ctx, tx, set, t, ev, specs)
 	if err != nil {
 		return err
 	}
@@ -113,15 +116,17 @@ func (s *Service) notifyAll(ctx context.Context, tx *store.Tx, set *sympoq.Setti
 	return nil
 }
 
-func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event) (*notifyCtx, error) {
-	nc := &notifyCtx{set: set, t: t, ev: ev}
+func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, specs []sympoq.NotifySpec) (*notifyCtx, error) {
+	nc := &notifyCtx{set: set, t: t, ev: ev, templates: map[string]*sympoq.EmailTemplate{}}
 	var err error
 	if nc.acct, err = tx.Account(ctx, t.AccountID); err != nil {
 		return nil, err
 	}
-	if nc.queue, err = tx.Queue(ctx, t.AccountID, t.Queue); err != nil {
+	queueName, replyTo, err := tx.QueueReplyTo(ctx, t.AccountID, t.Queue)
+	if err != nil {
 		return nil, err
 	}
+	nc.replyTo = replyTo
 	if nc.cust, err = tx.User(ctx, t.AccountID, t.Customer); err != nil {
 		return nil, err
 	}
@@ -133,8 +138,17 @@ func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, set *sympoq.S
 	if nc.from, err = s.sender(ctx, tx, t.AccountID, set); err != nil {
 		return nil, err
 	}
-	if nc.templates, err = tx.EmailTemplates(ctx, t.AccountID); err != nil {
-		return nil, err
+	for _, spec := range specs {
+		if _, ok := nc.templates[spec.Template]; ok {
+			continue
+		}
+		tpl, err := tx.EmailTemplate(ctx, t.AccountID, spec.Template)
+		if sympoq.ErrorCode(err) == sympoq.ENotFound {
+			tpl = nil
+		} else if err != nil {
+			return nil, err
+		}
+		nc.templates[spec.Template] = tpl
 	}
 	if nc.prior, err = tx.TicketMessages(ctx, t.AccountID, t.ID); err != nil {
 		return nil, err
@@ -147,7 +161,7 @@ func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, set *sympoq.S
 			return nil, err
 		}
 	}
-	nc.values = ticketValues(set, s.accountURL(nc.acct.Name), t, topic, nc.queue.Name, nc.cust, nc.assignee, ev)
+	nc.values = ticketValues(set, s.accountURL(nc.acct.Name), t, topic, queueName, nc.cust, nc.assignee, ev)
 	return nc, nil
 }
 
@@ -211,7 +225,7 @@ func accountSender(ctx context.Context, tx *store.Tx, accountID int64, set *symp
 
 // template returns the account's text of name, or the default.
 func (nc *notifyCtx) template(name string) (*sympoq.EmailTemplate, error) {
-	if t, ok := nc.templates[name]; ok {
+	if t := nc.templates[name]; t != nil {
 		return t, nil
 	}
 	t, ok := DefaultTemplate(nc.t.AccountID, name)
@@ -229,6 +243,13 @@ func (s *Service) resolve(ctx context.Context, tx *store.Tx, nc *notifyCtx, list
 	var cands []recipient
 	addUser := func(u *sympoq.User) { cands = append(cands, recipient{user: u}) }
 	queueUsers := func(managers bool) error {
+		if nc.queue == nil {
+			q, err := tx.Queue(ctx, nc.t.AccountID, nc.t.Queue)
+			if err != nil {
+				return err
+			}
+			nc.queue = q
+		}
 		var ids []int64
 		for _, p := range nc.queue.Permissions {
 			if !managers || p.Role == sympoq.RoleQueueManager {
@@ -318,7 +339,7 @@ func (s *Service) resolve(ctx context.Context, tx *store.Tx, nc *notifyCtx, list
 	return out, nil
 }
 
-// notifyOne renders tpl for r and records and enqueues the message.
+// notifyOne renders tpl for r and records the message in the outbox.
 func (s *Service) notifyOne(ctx context.Context, tx *store.Tx, nc *notifyCtx, tpl *sympoq.EmailTemplate, r recipient) error {
 	values := make(map[string]string, len(nc.values)+1)
 	for k, v := range nc.values {
@@ -357,8 +378,8 @@ func (s *Service) notifyOne(ctx context.Context, tx *store.Tx, nc *notifyCtx, tp
 		}
 		headers["References"] = strings.Join(ids, " ")
 	}
-	if len(nc.queue.Addresses) > 0 {
-		headers["Reply-To"] = nc.queue.Addresses[0]
+	if nc.replyTo != "" {
+		headers["Reply-To"] = nc.replyTo
 	}
 	// A message is personal only when it carries an agent's own reply; the
 	// rest is generated, and so is anything an automatic process causes.
@@ -378,17 +399,19 @@ func (s *Service) notifyOne(ctx context.Context, tx *store.Tx, nc *notifyCtx, tp
 	}
 	m := &sympoq.OutboundMessage{AccountID: nc.t.AccountID, Ticket: nc.t.ID, Event: ev.ID, Template: tpl.Name, MessageID: id,
 		From: nc.from.String(), ToName: r.name, ToAddr: r.addr, Subject: out.Subject, Text: out.Text, HTML: out.HTML, Headers: headers}
-	return s.enqueueOutbound(ctx, tx, m)
+	return s.queueOutbound(ctx, tx, m)
 }
 
-func (s *Service) enqueueOutbound(ctx context.Context, tx *store.Tx, m *sympoq.OutboundMessage) error {
+// queueOutbound stores m in the outbox, and wakes the dispatcher once tx
+// commits.
+func (s *Service) queueOutbound(ctx context.Context, tx *store.Tx, m *sympoq.OutboundMessage) error {
 	if err := tx.CreateOutbound(ctx, m); err != nil {
 		return err
 	}
-	if s.jobs == nil {
-		return fmt.Errorf("notify: no job queue to send email with")
+	if s.outboxWake != nil {
+		tx.AfterCommit(s.outboxWake)
 	}
-	return s.jobs.Enqueue(ctx, tx, SendEmail{AccountID: m.AccountID, Outbound: m.ID})
+	return nil
 }
 
 // newMessageID returns a fresh Message-ID, without angle brackets, on the
@@ -440,7 +463,7 @@ func validity(d time.Duration) string {
 }
 
 // SendPasswordReset renders the PASSWORD_RESET template for u with link
-// and enqueues it in tx. The link is a secret: the stored copy of the
+// and stores it in the outbox in tx. The link is a secret: the stored copy of the
 // message loses its body once sent.
 func (s *Service) SendPasswordReset(ctx context.Context, tx *store.Tx, u *sympoq.User, link string) error {
 	if u.Email == "" || !u.Active {
@@ -453,7 +476,7 @@ func (s *Service) SendPasswordReset(ctx context.Context, tx *store.Tx, u *sympoq
 	m := &sympoq.OutboundMessage{AccountID: u.AccountID, Template: sympoq.TplPasswordReset, MessageID: newMessageID(from.Address),
 		From: from.String(), ToName: u.Name, ToAddr: u.Email, Subject: out.Subject, Text: out.Text, HTML: out.HTML,
 		Headers: map[string]string{"Auto-Submitted": "auto-generated"}}
-	return s.enqueueOutbound(ctx, tx, m)
+	return s.queueOutbound(ctx, tx, m)
 }
 
 // mailAddress normalises an address such as "Support <help@example.com>".

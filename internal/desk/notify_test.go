@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sympoq/sympoq"
@@ -15,8 +17,9 @@ import (
 	"github.com/sympoq/sympoq/internal/store/storetest"
 )
 
-// recorder is an Enqueuer that keeps the jobs; delivery itself is tested
-// end to end in the server package.
+// recorder is an Enqueuer that keeps the jobs; the delivery of email is
+// tested in the jobs package (the outbox) and end to end in the server
+// package.
 type recorder struct {
 	mu   sync.Mutex
 	jobs []Job
@@ -36,12 +39,14 @@ func (r *recorder) Enqueue(_ context.Context, tx *store.Tx, job Job) error {
 // list order, skips inactive users, users with notifications off and the
 // acting agent, keeps customers and bare addresses out of internal events,
 // sends an address each template once, and records a Notified event, a
-// Message-ID and a send job per message.
+// Message-ID and a queued outbound message per message, enqueuing no job
+// and waking the outbox only once the transaction has committed.
 func TestNotifyAllRecipients(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		rec := &recorder{}
-		s := New(db, rec, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		var wakes atomic.Int32
+		s := New(db, rec, slog.New(slog.NewTextHandler(io.Discard, nil)), WithOutboxWake(func() { wakes.Add(1) }))
 		c, err := s.CreateAccount(ctx, "acme", "", "")
 		if err != nil {
 			t.Fatal(err)
@@ -83,6 +88,7 @@ func TestNotifyAllRecipients(t *testing.T) {
 		send := func(vis sympoq.Visibility, specs ...sympoq.NotifySpec) []string {
 			t.Helper()
 			var got []string
+			wokenBefore := wakes.Load()
 			err := db.Tx(ctx, func(tx *store.Tx) error {
 				set, err := tx.Settings(ctx, c.Account.ID)
 				if err != nil {
@@ -136,14 +142,23 @@ func TestNotifyAllRecipients(t *testing.T) {
 					if !ids[m.MessageID] {
 						t.Errorf("message to %s: Message-ID %s not in ticket_messages", m.ToAddr, m.MessageID)
 					}
+					if m.Status != sympoq.OutQueued || !m.NextAttempt.Equal(tx.Now().Truncate(time.Microsecond)) {
+						t.Errorf("message to %s: status %s, next attempt %v; want queued, due now (%v)", m.ToAddr, m.Status, m.NextAttempt, tx.Now())
+					}
 				}
-				if n := len(rec.jobs) - jobs; n != len(got) {
-					t.Errorf("%d send jobs for %d messages", n, len(got))
+				if n := len(rec.jobs) - jobs; n != 0 {
+					t.Errorf("%d jobs enqueued for %d messages, want none", n, len(got))
+				}
+				if wakes.Load() != wokenBefore {
+					t.Errorf("outbox woken before the commit")
 				}
 				return nil
 			})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if woken := wakes.Load() > wokenBefore; woken != (len(got) > 0) {
+				t.Errorf("%d messages stored, outbox woken after the commit: %v", len(got), woken)
 			}
 			return got
 		}
@@ -193,6 +208,68 @@ func TestNotifyAllRecipients(t *testing.T) {
 		})
 		if err == nil || !strings.Contains(err.Error(), "NO_SUCH") {
 			t.Errorf("unknown template: err = %v", err)
+		}
+	})
+}
+
+// TestNotifyActionStored: a trigger's stored notification replaces its
+// default, a disabled one sends nothing, and the default applies again once
+// the stored one is deleted.
+func TestNotifyActionStored(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := New(db, &recorder{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		c, err := s.CreateAccount(ctx, "acme", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		acct := c.Account.ID
+		submit := func() []string {
+			t.Helper()
+			v, err := s.Submit(ctx, System(acct), SubmitInput{Description: Some("x"), Customer: Some(CustomerInput{Email: Some("cleo@example.com")})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs, err := db.Read().OutboundMessages(ctx, acct, v.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range outs {
+				got = append(got, m.Template+" "+m.ToAddr)
+			}
+			return got
+		}
+		save := func(n *sympoq.ActionNotification) {
+			t.Helper()
+			if err := db.Tx(ctx, func(tx *store.Tx) error {
+				if n.Template == "" {
+					return tx.DeleteActionNotification(ctx, acct, sympoq.TrigNewRequest)
+				}
+				return tx.SaveActionNotification(ctx, n)
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tc := range []struct {
+			name   string
+			stored *sympoq.ActionNotification
+			want   []string
+		}{
+			{"default", nil, []string{"NEW_REQUEST cleo@example.com"}},
+			{"stored", &sympoq.ActionNotification{AccountID: acct, Trigger: sympoq.TrigNewRequest, Enabled: true, Template: sympoq.TplClosed,
+				Recipients: []sympoq.Recipient{{Kind: sympoq.RcptAddress, Address: "Watch@Example.org"}, {Kind: sympoq.RcptCustomer}}},
+				[]string{"CLOSED watch@example.org", "CLOSED cleo@example.com"}},
+			{"disabled", &sympoq.ActionNotification{AccountID: acct, Trigger: sympoq.TrigNewRequest, Template: sympoq.TplNewRequest,
+				Recipients: []sympoq.Recipient{{Kind: sympoq.RcptCustomer}}}, nil},
+			{"deleted", &sympoq.ActionNotification{}, []string{"NEW_REQUEST cleo@example.com"}},
+		} {
+			if tc.stored != nil {
+				save(tc.stored)
+			}
+			if diff := cmp.Diff(tc.want, submit()); diff != "" {
+				t.Errorf("%s: messages (-want +got):\n%s", tc.name, diff)
+			}
 		}
 	})
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/jobs"
-	"github.com/sympoq/sympoq/internal/mail"
 	"github.com/sympoq/sympoq/internal/store"
 	"github.com/sympoq/sympoq/internal/store/storetest"
 )
@@ -48,7 +47,6 @@ func newReportFixture(t *testing.T, db *store.DB) *reportFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs.Register(r, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}})
 	d := desk.New(db, r, logger)
 	c, err := d.CreateAccount(ctx, "default", "", "")
 	if err != nil {
@@ -376,7 +374,6 @@ func TestReportsWorkingTime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		jobs.Register(r, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}})
 		d := desk.New(db, r, logger)
 		c, err := d.CreateAccount(ctx, "default", "", "")
 		if err != nil {

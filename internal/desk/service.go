@@ -20,6 +20,8 @@ type Service struct {
 	kbViews viewCounter
 	inbound mailState // inbound mail (inbound.go)
 	mail    MailOptions
+	// outboxWake is called after a transaction that stored email commits.
+	outboxWake func()
 	// observeNotify, when set, sees every notification that automation
 	// hands to notifyAll (WithRuleNotices).
 	observeRuleNotices func(RuleNotice)

@@ -15,7 +15,6 @@ import (
 	"github.com/sympoq/sympoq/internal/demo"
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/jobs"
-	"github.com/sympoq/sympoq/internal/mail"
 	"github.com/sympoq/sympoq/internal/store"
 	"github.com/sympoq/sympoq/internal/store/storetest"
 )
@@ -33,7 +32,6 @@ func newDesk(t *testing.T, db *store.DB) (*desk.Service, desk.Actor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs.Register(r, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}})
 	d := desk.New(db, r, logger)
 	c, err := d.CreateAccount(ctx, "default", "", "")
 	if err != nil {

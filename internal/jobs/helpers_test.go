@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sympoq/sympoq/internal/jobs"
-	"github.com/sympoq/sympoq/internal/mail"
 	"github.com/sympoq/sympoq/internal/store"
 )
 
@@ -25,8 +24,6 @@ func newRunner(t *testing.T, db *store.DB, register func(r *jobs.Runner)) *jobs.
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	// Every submission and reply enqueues its notifications.
-	jobs.Register(r, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}})
 	register(r)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

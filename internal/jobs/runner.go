@@ -18,10 +18,13 @@ import (
 
 // Runner enqueues jobs and, once started, works them. It is a River client
 // on the store's writer pool; on SQLite that pool is one connection, which
-// River shares with the application (it never needs two at once).
+// River shares with the application (it never needs two at once). It also
+// runs the outbox dispatcher, if one is registered (RegisterOutbox): email
+// is not a River job.
 type Runner struct {
 	client  *river.Client[*sql.Tx]
 	workers *river.Workers
+	outbox  *Dispatcher
 	started atomic.Bool
 }
 
@@ -98,13 +101,24 @@ func (r *Runner) Start(ctx context.Context) error {
 	if err := r.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start job runner: %w", err)
 	}
+	if r.outbox != nil {
+		r.outbox.start()
+	}
 	return nil
 }
 
-// Stop stops fetching jobs and waits for the running ones to finish and be
-// recorded. If ctx ends first, it cancels the running jobs (River retries
-// them later), waits briefly for them to return, and reports ctx's error.
+// Stop stops fetching jobs and claiming email, and waits for the running
+// jobs and sends to finish and be recorded. If ctx ends first, it cancels
+// them (River retries the jobs later, the messages are due again at once),
+// waits briefly for them to return, and reports ctx's error.
 func (r *Runner) Stop(ctx context.Context) error {
+	outbox := make(chan error, 1)
+	go func() { outbox <- r.outbox.stop(ctx) }()
+	err := r.stopRiver(ctx)
+	return errors.Join(err, <-outbox)
+}
+
+func (r *Runner) stopRiver(ctx context.Context) error {
 	err := r.client.Stop(ctx)
 	if err == nil {
 		return nil

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -9,9 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/riverqueue/river"
 	"github.com/sympoq/sympoq"
-	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/mail"
 	"github.com/sympoq/sympoq/internal/store"
 )
@@ -23,118 +22,106 @@ const (
 	maxBackoff         = 2 * time.Hour
 )
 
-// SendEmailWorker delivers the outbound messages the desk rendered and
-// stored. A temporary failure is retried with exponential backoff; a
-// permanent refusal (5xx), or the last failed attempt, marks the message
-// failed and leaves a visible event on its ticket, so nothing is dropped
-// silently. Delivery is at least once: a crash between the server's
-// acceptance and the record of it sends the message again, with the same
-// Message-ID, by which receivers recognise it.
-type SendEmailWorker struct {
-	river.WorkerDefaults[desk.SendEmail]
-	DB *store.DB
-	// Sender is the deployment's: SMTP from --smtp-url, else the outbox
-	// directory.
-	Sender Sender
-	// SenderFor makes the sender of an account's own SMTP URL; nil:
-	// mail.NewSMTPSender.
-	SenderFor func(smtpURL string) (Sender, error)
-	// NoAccountSMTP ignores the SMTP servers accounts set for themselves
-	// (a deployment that hosts accounts it does not trust).
-	NoAccountSMTP bool
-	// MaxAttempts is how many deliveries are tried; 0: 8.
-	MaxAttempts int
-	// Backoff is the wait before attempt n+1 after attempt n failed; nil:
-	// 30 s doubling up to 2 h.
-	Backoff func(attempt int) time.Duration
-	Logger  *slog.Logger // nil: no log
+// backoff is the wait before the attempt after attempt n failed.
+func (d *Dispatcher) backoff(n int) time.Duration {
+	if d.Backoff != nil {
+		return d.Backoff(n)
+	}
+	return min(firstBackoff<<min(n-1, 12), maxBackoff)
 }
 
-// NextRetry schedules the next attempt after a temporary failure.
-func (w *SendEmailWorker) NextRetry(job *river.Job[desk.SendEmail]) time.Time {
-	if w.Backoff != nil {
-		return time.Now().Add(w.Backoff(job.Attempt))
-	}
-	d := firstBackoff << min(job.Attempt-1, 12)
-	return time.Now().Add(min(d, maxBackoff))
-}
-
-func (w *SendEmailWorker) maxAttempts() int {
-	if w.MaxAttempts > 0 {
-		return w.MaxAttempts
-	}
-	return defaultMaxAttempts
-}
-
-// Work sends one message.
-func (w *SendEmailWorker) Work(ctx context.Context, job *river.Job[desk.SendEmail]) error {
-	a := job.Args
-	m, err := w.DB.Read().Outbound(ctx, a.AccountID, a.Outbound)
-	if sympoq.ErrorCode(err) == sympoq.ENotFound {
-		return nil // its ticket was purged
-	} else if err != nil {
-		return fmt.Errorf("outbound %d: %w", a.Outbound, err)
-	}
-	if m.Status != sympoq.OutQueued {
-		return nil // done by an earlier run
-	}
-	sender, err := w.senderOf(ctx, a.AccountID)
+// attempt sends m, which d holds until claimed, and records the outcome.
+// The outcome is recorded even when ctx ends during the send: a send that
+// was cancelled releases its claim instead of counting as an attempt. It
+// returns the wait before the retry it scheduled, if any.
+func (d *Dispatcher) attempt(ctx context.Context, m *sympoq.OutboundMessage, claimed time.Time) (retry time.Duration) {
+	n := m.Attempts + 1
+	sendCtx, cancel := context.WithTimeout(ctx, cmp.Or(d.SendTimeout, defaultSendTimeout))
+	sender, err := d.senderOf(sendCtx, m.AccountID)
 	var sendErr error
 	if err != nil {
 		sendErr = &mail.PermanentError{Err: fmt.Errorf("account SMTP settings: %w", err)}
 	} else {
-		sendErr = sender.Send(ctx, toMessage(m))
+		sendErr = sender.Send(sendCtx, toMessage(m))
 	}
-	if sendErr == nil {
-		if err := w.DB.Tx(ctx, func(tx *store.Tx) error {
-			return tx.OutboundAttempt(ctx, a.AccountID, m.ID, sympoq.OutSent, "")
-		}); err != nil {
-			return fmt.Errorf("outbound %d sent, not recorded: %w", m.ID, err)
-		}
-		return nil
+	cancel()
+	rec := context.WithoutCancel(ctx)
+	switch {
+	case sendErr == nil:
+		err = d.DB.GroupTx(rec, func(tx *store.Tx) error {
+			return tx.OutboundAttempt(rec, m.AccountID, m.ID, claimed, sympoq.OutSent, "", time.Time{})
+		})
+		d.recorded(rec, m, err, "sent")
+		return 0
+	case ctx.Err() != nil:
+		// Stopped: another process, or this one once restarted, sends it.
+		err = d.DB.GroupTx(rec, func(tx *store.Tx) error { return tx.ReleaseOutbound(rec, m.AccountID, m.ID, claimed) })
+		d.recorded(rec, m, err, "released")
+		return 0
 	}
 	reason := errorText(sendErr)
-	final := mail.IsPermanent(sendErr) || job.Attempt >= w.maxAttempts()
-	if !final {
-		if err := w.DB.Tx(ctx, func(tx *store.Tx) error {
-			return tx.OutboundAttempt(ctx, a.AccountID, m.ID, sympoq.OutQueued, reason)
-		}); err != nil && w.Logger != nil {
-			w.Logger.WarnContext(ctx, "outbound attempt not recorded", "outbound_id", m.ID, "err", err)
+	if !mail.IsPermanent(sendErr) && n < d.maxAttempts() {
+		wait := d.backoff(n)
+		err = d.DB.GroupTx(rec, func(tx *store.Tx) error {
+			return tx.OutboundAttempt(rec, m.AccountID, m.ID, claimed, sympoq.OutQueued, reason, tx.Now().Add(wait))
+		})
+		d.recorded(rec, m, err, "retry")
+		if err != nil {
+			return 0
 		}
-		return fmt.Errorf("outbound %d to %s: attempt %d of %d: %w", m.ID, m.ToAddr, job.Attempt, w.maxAttempts(), sendErr)
+		if d.Logger != nil {
+			d.Logger.InfoContext(ctx, "email not delivered yet", "outbound_id", m.ID, "to", m.ToAddr, "attempt", n,
+				"max_attempts", d.maxAttempts(), "reason", reason)
+		}
+		return wait
 	}
-	err = w.DB.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.OutboundAttempt(ctx, a.AccountID, m.ID, sympoq.OutFailed, reason); err != nil {
+	err = d.DB.GroupTx(rec, func(tx *store.Tx) error {
+		if err := tx.OutboundAttempt(rec, m.AccountID, m.ID, claimed, sympoq.OutFailed, reason, time.Time{}); err != nil {
 			return err
 		}
 		if m.Ticket == 0 {
 			return nil
 		}
-		e := &sympoq.Event{AccountID: a.AccountID, Ticket: m.Ticket, Date: tx.Now(), Action: sympoq.EvNotified,
+		e := &sympoq.Event{AccountID: m.AccountID, Ticket: m.Ticket, Date: tx.Now(), Action: sympoq.EvNotified,
 			Description: strings.TrimSpace(fmt.Sprintf("Not delivered after %d attempts: %s %s : %s: %s (%s)",
-				job.Attempt, m.ToName, m.ToAddr, m.Template, m.Subject, reason)),
+				n, m.ToName, m.ToAddr, m.Template, m.Subject, reason)),
 			Visibility: sympoq.Internal}
-		err := tx.AddEvent(ctx, e)
+		err := tx.AddEvent(rec, e)
 		if sympoq.ErrorCode(err) == sympoq.ENotFound {
 			return nil
 		}
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("outbound %d failed, not recorded: %w", m.ID, err)
+	d.recorded(rec, m, err, "failed")
+	if err == nil && d.Logger != nil {
+		d.Logger.WarnContext(ctx, "email not delivered", "outbound_id", m.ID, "to", m.ToAddr, "attempts", n, "reason", reason)
 	}
-	if w.Logger != nil {
-		w.Logger.WarnContext(ctx, "email not delivered", "outbound_id", m.ID, "to", m.ToAddr, "attempts", job.Attempt, "reason", reason)
-	}
-	return river.JobCancel(fmt.Errorf("outbound %d to %s: given up: %w", m.ID, m.ToAddr, sendErr))
+	return 0
 }
 
-// senderOf is the account's own SMTP sender, or the deployment's.
-func (w *SendEmailWorker) senderOf(ctx context.Context, accountID int64) (Sender, error) {
-	if w.NoAccountSMTP {
-		return w.Sender, nil
+// recorded logs an outcome that could not be recorded. The claim then
+// lapses and the message is sent again: at least once.
+func (d *Dispatcher) recorded(ctx context.Context, m *sympoq.OutboundMessage, err error, outcome string) {
+	if err == nil || d.Logger == nil {
+		return
 	}
-	return accountSender(ctx, w.DB, accountID, w.Sender, w.SenderFor, w.Logger)
+	if sympoq.ErrorCode(err) == sympoq.ENotFound {
+		// Its ticket was purged, or the claim lapsed and another
+		// process has the message now.
+		d.Logger.InfoContext(ctx, "outbound message gone or claimed again", "outbound_id", m.ID, "outcome", outcome)
+		return
+	}
+	d.Logger.WarnContext(ctx, "outbound attempt not recorded", "outbound_id", m.ID, "outcome", outcome, "err", err)
+}
+
+func (d *Dispatcher) maxAttempts() int { return cmp.Or(d.MaxAttempts, defaultMaxAttempts) }
+
+// senderOf is the account's own SMTP sender, or the deployment's.
+func (d *Dispatcher) senderOf(ctx context.Context, accountID int64) (Sender, error) {
+	if d.NoAccountSMTP {
+		return d.Sender, nil
+	}
+	return accountSender(ctx, d.DB, accountID, d.Sender, d.SenderFor, d.Logger)
 }
 
 // accountSender is the sender of the account's own SMTP URL (made by

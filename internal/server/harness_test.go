@@ -45,12 +45,13 @@ func newStack(t *testing.T, db *store.DB, baseDomain string) *stack {
 	// not worked unless a test starts the runner.
 	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()},
 		AccountURL: func(string) string { return "http://localhost" }})
-	jobs.Register(runner, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}})
+	outbox := &jobs.Dispatcher{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}}
+	jobs.RegisterOutbox(runner, outbox)
 	blobs, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := desk.New(db, runner, logger, desk.WithBlobs(blobs))
+	d := desk.New(db, runner, logger, desk.WithBlobs(blobs), desk.WithOutboxWake(outbox.Wake))
 	jobs.RegisterMail(runner, d, logger)
 	srv := httptest.NewServer(server.New(db, d, server.Options{BaseDomain: baseDomain, Logger: logger}))
 	t.Cleanup(srv.Close)

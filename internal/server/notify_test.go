@@ -64,8 +64,9 @@ func newMailStackWith(t *testing.T, db *store.DB, opts mailtest.Options, maxAtte
 	}
 	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: sender, AccountURL: func(string) string { return "http://localhost" },
 		NoAccountSMTP: noAccountSMTP})
-	jobs.Register(runner, &jobs.SendEmailWorker{DB: db, Sender: sender, MaxAttempts: maxAttempts,
-		Backoff: func(int) time.Duration { return 10 * time.Millisecond }, NoAccountSMTP: noAccountSMTP})
+	outbox := &jobs.Dispatcher{DB: db, Sender: sender, MaxAttempts: maxAttempts,
+		Backoff: func(int) time.Duration { return 10 * time.Millisecond }, NoAccountSMTP: noAccountSMTP}
+	jobs.RegisterOutbox(runner, outbox)
 	blobs, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func newMailStackWith(t *testing.T, db *store.DB, opts mailtest.Options, maxAtte
 		From:          mustAddress(t, "Acme Desk <desk@acme.test>"),
 		AccountURL:    func(name string) string { return "https://" + name + ".example.test" },
 		NoAccountSMTP: noAccountSMTP,
-	}))
+	}), desk.WithOutboxWake(outbox.Wake))
 	srv := httptest.NewServer(server.New(db, d, server.Options{BaseDomain: "example.test", Logger: logger}))
 	t.Cleanup(srv.Close)
 	srv.Client().Transport = checkOpenAPI(t, srv.Client().Transport.(*http.Transport))
@@ -188,10 +189,10 @@ func notified(t *testing.T, s *stack, accountID int64, ref string) []*sympoq.Eve
 }
 
 // TestNotificationsEndToEnd: a submission, an agent reply and a customer
-// reply send the default notifications through River and go-mail to a real
-// SMTP server, threaded, with Reply-To and Auto-Submitted as they should
-// be; users with notifications off get nothing; every message leaves a
-// Notified event.
+// reply send the default notifications through the outbox dispatcher and
+// go-mail to a real SMTP server, threaded, with Reply-To and Auto-Submitted
+// as they should be; users with notifications off get nothing; every
+// message leaves a Notified event.
 func TestNotificationsEndToEnd(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()

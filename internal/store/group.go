@@ -89,7 +89,11 @@ func (db *DB) commitGroup(batch []*groupOp) {
 			if _, err := tx.exec(context.Background(), "SAVEPOINT g"); err != nil {
 				return err
 			}
+			hooks := len(tx.committed)
 			if errs[i] = runOp(op, tx); errs[i] != nil {
+				// The failed write's effects are undone, and so are its
+				// AfterCommit calls.
+				tx.committed = tx.committed[:hooks]
 				if _, err := tx.exec(context.Background(), "ROLLBACK TO SAVEPOINT g"); err != nil {
 					return err
 				}

@@ -49,7 +49,7 @@ func (tx *Tx) MessageTicket(ctx context.Context, accountID int64, ids []string) 
 
 // TicketMessages lists a ticket's messages, oldest first (for References).
 func (tx *Tx) TicketMessages(ctx context.Context, accountID, ticketID int64) ([]sympoq.TicketMessage, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT message_id, event_id, direction, created_at FROM ticket_messages
+	rows, err := tx.queryAtOnce(ctx, `SELECT message_id, event_id, direction, created_at FROM ticket_messages
 		WHERE ticket_id = $1 AND account_id = $2 ORDER BY created_at, message_id`, ticketID, accountID)
 	if err != nil {
 		return nil, err

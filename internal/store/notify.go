@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/sympoq/sympoq"
 )
@@ -81,17 +80,42 @@ func (tx *Tx) ActionNotifications(ctx context.Context, accountID int64) (map[sym
 			return nil, err
 		}
 		n.Trigger = sympoq.ActionTrigger(trig)
-		var rs []recipientJSON
-		if err := json.Unmarshal([]byte(rcpts), &rs); err != nil {
+		var err error
+		if n.Recipients, err = decodeRecipients(rcpts); err != nil {
 			return nil, fmt.Errorf("action notification %s: recipients: %w", trig, err)
-		}
-		n.Recipients = make([]sympoq.Recipient, len(rs))
-		for i, r := range rs {
-			n.Recipients[i] = sympoq.Recipient{Kind: r.Kind, User: r.User, Address: r.Address}
 		}
 		out[n.Trigger] = n
 	}
 	return out, rows.Err()
+}
+
+// ActionNotification returns the account's stored notification of trig, or
+// ENotFound when the default applies: one row, for the path of every
+// ticket action.
+func (tx *Tx) ActionNotification(ctx context.Context, accountID int64, trig sympoq.ActionTrigger) (*sympoq.ActionNotification, error) {
+	n := &sympoq.ActionNotification{AccountID: accountID, Trigger: trig}
+	var rcpts string
+	err := tx.q.QueryRowContext(ctx, `SELECT enabled, recipients, template FROM action_notifications WHERE account_id = $1 AND on_action = $2`,
+		accountID, string(trig)).Scan(&n.Enabled, &rcpts, &n.Template)
+	if err != nil {
+		return nil, mapErr(err, "action notification")
+	}
+	if n.Recipients, err = decodeRecipients(rcpts); err != nil {
+		return nil, fmt.Errorf("action notification %s: recipients: %w", trig, err)
+	}
+	return n, nil
+}
+
+func decodeRecipients(s string) ([]sympoq.Recipient, error) {
+	var rs []recipientJSON
+	if err := json.Unmarshal([]byte(s), &rs); err != nil {
+		return nil, err
+	}
+	out := make([]sympoq.Recipient, len(rs))
+	for i, r := range rs {
+		out[i] = sympoq.Recipient{Kind: r.Kind, User: r.User, Address: r.Address}
+	}
+	return out, nil
 }
 
 // SaveActionNotification stores n, replacing the trigger's earlier one.
@@ -140,88 +164,4 @@ func (tx *Tx) SaveMailSettings(ctx context.Context, m *sympoq.MailSettings) erro
 		ON CONFLICT (account_id) DO UPDATE SET from_addr = excluded.from_addr, smtp_url = excluded.smtp_url, updated_at = excluded.updated_at`,
 		m.AccountID, m.From, m.SMTPURL, micros(m.Updated))
 	return err
-}
-
-// CreateOutbound stores a rendered email, queued, and sets m.ID.
-func (tx *Tx) CreateOutbound(ctx context.Context, m *sympoq.OutboundMessage) error {
-	m.MessageID = strings.Trim(strings.TrimSpace(m.MessageID), "<>")
-	h, err := json.Marshal(m.Headers)
-	if err != nil {
-		return err
-	}
-	m.Status, m.Created = sympoq.OutQueued, tx.now
-	m.ID, err = tx.insert(ctx, `INSERT INTO outbound_messages (account_id, ticket_id, event_id, template, message_id, from_addr,
-		to_name, to_addr, subject, text_body, html_body, headers, status, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		m.AccountID, nullID(m.Ticket), nullID(m.Event), m.Template, m.MessageID, m.From, m.ToName, m.ToAddr, m.Subject,
-		m.Text, m.HTML, string(h), string(m.Status), micros(m.Created))
-	return err
-}
-
-// Outbound returns one outbound email.
-func (tx *Tx) Outbound(ctx context.Context, accountID, id int64) (*sympoq.OutboundMessage, error) {
-	m := &sympoq.OutboundMessage{AccountID: accountID, ID: id}
-	var ticket, event, created, sent nullInt
-	var headers, status string
-	err := tx.q.QueryRowContext(ctx, `SELECT ticket_id, event_id, template, message_id, from_addr, to_name, to_addr, subject,
-		text_body, html_body, headers, status, attempts, last_error, created_at, sent_at
-		FROM outbound_messages WHERE account_id = $1 AND id = $2`, accountID, id).Scan(&ticket, &event, &m.Template,
-		&m.MessageID, &m.From, &m.ToName, &m.ToAddr, &m.Subject, &m.Text, &m.HTML, &headers, &status, &m.Attempts,
-		&m.LastError, &created, &sent)
-	if err != nil {
-		return nil, mapErr(err, "outbound message")
-	}
-	m.Ticket, m.Event, m.Status = ticket.Int64, event.Int64, sympoq.OutboundStatus(status)
-	m.Created, m.Sent = fromMicros(created), fromMicros(sent)
-	if err := json.Unmarshal([]byte(headers), &m.Headers); err != nil {
-		return nil, fmt.Errorf("outbound message %d: headers: %w", id, err)
-	}
-	return m, nil
-}
-
-// OutboundMessages lists a ticket's outbound emails, oldest first.
-func (tx *Tx) OutboundMessages(ctx context.Context, accountID, ticketID int64) ([]*sympoq.OutboundMessage, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT id FROM outbound_messages WHERE ticket_id = $1 AND account_id = $2 ORDER BY id`,
-		ticketID, accountID)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]*sympoq.OutboundMessage, 0, len(ids))
-	for _, id := range ids {
-		m, err := tx.Outbound(ctx, accountID, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
-// OutboundAttempt records the outcome of one delivery attempt. A sent
-// message without a ticket (a one-time link) loses its bodies: they were
-// only kept until delivery.
-func (tx *Tx) OutboundAttempt(ctx context.Context, accountID, id int64, status sympoq.OutboundStatus, lastError string) error {
-	var sent any
-	clear := ""
-	if status == sympoq.OutSent {
-		sent = micros(tx.now)
-		clear = `, text_body = CASE WHEN ticket_id IS NULL THEN '' ELSE text_body END,
-			html_body = CASE WHEN ticket_id IS NULL THEN '' ELSE html_body END`
-	}
-	res, err := tx.exec(ctx, `UPDATE outbound_messages SET status = $1, attempts = attempts + 1, last_error = $2, sent_at = $3`+clear+`
-		WHERE account_id = $4 AND id = $5`, string(status), lastError, sent, accountID, id)
-	return checkAffected(res, err, "outbound message")
 }

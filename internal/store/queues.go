@@ -82,13 +82,23 @@ func (tx *Tx) Queue(ctx context.Context, accountID, id int64) (*sympoq.Queue, er
 	return qs[0], nil
 }
 
+// QueueReplyTo returns a queue's name and its first inbound address ("" if
+// it has none), in one row: what the email about one of its tickets needs,
+// without the lists Queue loads.
+func (tx *Tx) QueueReplyTo(ctx context.Context, accountID, id int64) (name, address string, err error) {
+	err = tx.q.QueryRowContext(ctx, `SELECT q.name, COALESCE((SELECT min(a.address) FROM queue_addresses a
+		WHERE a.account_id = q.account_id AND a.queue_id = q.id), '') FROM queues q WHERE q.account_id = $1 AND q.id = $2`,
+		accountID, id).Scan(&name, &address)
+	return name, address, mapErr(err, "queue")
+}
+
 // Queues lists the account's queues by sequence, with permissions and addresses.
 func (tx *Tx) Queues(ctx context.Context, accountID int64) ([]*sympoq.Queue, error) {
 	return tx.queues(ctx, accountID, 0)
 }
 
 func (tx *Tx) queues(ctx context.Context, accountID, only int64) ([]*sympoq.Queue, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT id, name, sequence, created_at FROM queues
+	rows, err := tx.queryAtOnce(ctx, `SELECT id, name, sequence, created_at FROM queues
 		WHERE account_id = $1 AND (id = $2 OR $2 = 0) ORDER BY sequence, id`, accountID, only)
 	if err != nil {
 		return nil, err
@@ -110,7 +120,7 @@ func (tx *Tx) queues(ctx context.Context, accountID, only int64) ([]*sympoq.Queu
 	if err := rows.Err(); err != nil || len(out) == 0 {
 		return out, err
 	}
-	rows, err = tx.q.QueryContext(ctx, `SELECT queue_id, agent_id, role FROM queue_permissions
+	rows, err = tx.queryAtOnce(ctx, `SELECT queue_id, agent_id, role FROM queue_permissions
 		WHERE account_id = $1 AND (queue_id = $2 OR $2 = 0) ORDER BY queue_id, agent_id`, accountID, only)
 	if err != nil {
 		return nil, err
@@ -129,7 +139,7 @@ func (tx *Tx) queues(ctx context.Context, accountID, only int64) ([]*sympoq.Queu
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = tx.q.QueryContext(ctx, `SELECT queue_id, address FROM queue_addresses
+	rows, err = tx.queryAtOnce(ctx, `SELECT queue_id, address FROM queue_addresses
 		WHERE account_id = $1 AND (queue_id = $2 OR $2 = 0) ORDER BY queue_id, address`, accountID, only)
 	if err != nil {
 		return nil, err

@@ -120,7 +120,7 @@ type RuleFilter struct {
 // Rules lists rules in run order: custom rules by priority and id, system
 // rules last.
 func (tx *Tx) Rules(ctx context.Context, accountID int64, f RuleFilter) ([]*sympoq.Rule, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT id, kind, channel, priority, description, active, system, data, created_at,
+	rows, err := tx.queryAtOnce(ctx, `SELECT id, kind, channel, priority, description, active, system, data, created_at,
 		updated_at FROM rules WHERE account_id = $1 AND kind = $2 AND ($3 = 0 OR channel = $3) AND ($4 = 0 OR id = $4)
 		ORDER BY channel, system, priority, id`, accountID, string(f.Kind), int(f.Channel), f.ID)
 	if err != nil {

@@ -268,6 +268,16 @@ func (q *txQuerier) QueryContext(ctx context.Context, query string, args ...any)
 	return q.tx.QueryContext(ctx, query, args...)
 }
 
+// queryAtOnce is QueryContext on the cached statement, for a caller that
+// reads every row and closes them before it runs anything else on the
+// transaction, so that no other use of the statement can overlap.
+func (q *txQuerier) queryAtOnce(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := q.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return q.tx.QueryContext(ctx, query, args...)
+}
+
 func (q *txQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if s := q.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)

@@ -152,6 +152,8 @@ type Tx struct {
 	tx  *sql.Tx
 	db  *DB
 	now time.Time
+	// committed runs after the commit (AfterCommit).
+	committed []func()
 }
 
 // Now is the transaction's clock: one instant for every write it makes.
@@ -184,11 +186,37 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	for _, f := range tx.committed {
+		f()
+	}
 	return nil
+}
+
+// AfterCommit makes f run once what tx wrote so far is committed, and never
+// if it is rolled back (in GroupTx: if the write that called it fails). f
+// runs on the committing goroutine, so it must return at once, like a
+// non-blocking send that wakes a worker up. On the read pool, which commits
+// nothing, f never runs.
+func (tx *Tx) AfterCommit(f func()) {
+	if tx.tx != nil {
+		tx.committed = append(tx.committed, f)
+	}
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return tx.q.ExecContext(ctx, q, args...)
+}
+
+// queryAtOnce runs a query whose rows the caller reads to the end and
+// closes before it runs any other statement on tx (no store call inside the
+// loop). Such a query may use a prepared statement even in a write
+// transaction on SQLite, where QueryContext must not (see txQuerier): it is
+// for the few multi-row reads on the path of every ticket action.
+func (tx *Tx) queryAtOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if tq, ok := tx.q.(*txQuerier); ok {
+		return tq.queryAtOnce(ctx, q, args...)
+	}
+	return tx.q.QueryContext(ctx, q, args...)
 }
 
 // insert runs an INSERT … RETURNING id and returns the id.

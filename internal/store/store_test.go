@@ -224,7 +224,7 @@ func TestQueuesAndItems(t *testing.T) {
 		a := mustAccount(t, db, "acme")
 		b := mustAccount(t, db, "beta")
 		ag := &sympoq.User{AccountID: a.ID, Kind: sympoq.KindAgent, Name: "A", Username: "agent1", Active: true}
-		q := &sympoq.Queue{AccountID: a.ID, Name: "Support", Sequence: 20, Addresses: []string{"Support@Acme.test"}}
+		q := &sympoq.Queue{AccountID: a.ID, Name: "Support", Sequence: 20, Addresses: []string{"zz@acme.test", "Support@Acme.test"}}
 		err := db.Tx(ctx, func(tx *store.Tx) error {
 			if err := tx.CreateUser(ctx, ag); err != nil {
 				return err
@@ -241,9 +241,17 @@ func TestQueuesAndItems(t *testing.T) {
 		}
 		want := &sympoq.Queue{ID: q.ID, AccountID: a.ID, Name: "Support", Sequence: 20, Created: got.Created,
 			Permissions: []sympoq.QueuePermission{{Queue: q.ID, Agent: ag.ID, Role: sympoq.RoleAgent}},
-			Addresses:   []string{"support@acme.test"}}
+			Addresses:   []string{"support@acme.test", "zz@acme.test"}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("Queue (-want +got):\n%s", diff)
+		}
+		// What an email about one of its tickets needs: the name and the
+		// first of its addresses, as Queue orders them.
+		if name, addr, err := db.Read().QueueReplyTo(ctx, a.ID, q.ID); err != nil || name != "Support" || addr != got.Addresses[0] {
+			t.Errorf("QueueReplyTo = %q, %q, %v; want Support, %s", name, addr, err, got.Addresses[0])
+		}
+		if _, _, err := db.Read().QueueReplyTo(ctx, b.ID, q.ID); sympoq.ErrorCode(err) != sympoq.ENotFound {
+			t.Errorf("QueueReplyTo of another account: %v", err)
 		}
 		// An address belongs to one queue deployment-wide.
 		err = db.Tx(ctx, func(tx *store.Tx) error {

@@ -3,7 +3,8 @@ package web_test
 import (
 	"cmp"
 	"context"
-	"encoding/json"
+	"database/sql"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,8 +18,6 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/blob"
 	"github.com/sympoq/sympoq/internal/desk"
@@ -38,7 +37,7 @@ type site struct {
 	desk   *desk.Service
 	srv    *httptest.Server
 	outbox string
-	mailer *jobs.SendEmailWorker
+	mailer *jobs.Dispatcher
 	// publicURL is the accounts' configured address; empty: the server's.
 	publicURL string
 	account   int64
@@ -61,8 +60,8 @@ func newSite(t *testing.T, db *store.DB) *site {
 	jobs.Register(runner, &jobs.RegistrationWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()},
 		AccountURL: func(string) string { return "http://localhost" }})
 	outbox := t.TempDir()
-	mailer := &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: outbox}}
-	jobs.Register(runner, mailer)
+	mailer := &jobs.Dispatcher{DB: db, Sender: mail.DirSender{Dir: outbox}}
+	jobs.RegisterOutbox(runner, mailer)
 	blobs, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -235,36 +234,21 @@ func (b *browser) cookie(name string) *http.Cookie {
 	return nil
 }
 
-// mails runs the queued email jobs (the site's runner is not started) and
-// returns the messages in the outbox.
+// mails delivers the queued email (the site's runner is not started) and
+// returns the messages in the outbox; a message that could not be
+// delivered fails the test.
 func (s *site) mails() []string {
 	s.t.Helper()
-	args := "args::text"
-	if s.db.Dialect() == store.SQLite {
-		args = "json(args)" // stored as JSONB
+	if _, err := s.mailer.Deliver(context.Background()); err != nil {
+		s.t.Fatalf("deliver the outbox: %v", err)
 	}
-	rows, err := s.db.Writer().Query(`SELECT ` + args + ` FROM river_job WHERE kind = 'send_email' AND state = 'available'`)
-	if err != nil {
+	var id int64
+	var status, lastErr string
+	err := s.db.Writer().QueryRow(`SELECT id, status, last_error FROM outbound_messages WHERE status <> 'sent' LIMIT 1`).Scan(&id, &status, &lastErr)
+	if err == nil {
+		s.t.Fatalf("outbound message %d %s: %s", id, status, lastErr)
+	} else if !errors.Is(err, sql.ErrNoRows) {
 		s.t.Fatal(err)
-	}
-	var queued []desk.SendEmail
-	for rows.Next() {
-		var raw []byte
-		var a desk.SendEmail
-		if err := rows.Scan(&raw); err != nil {
-			s.t.Fatal(err)
-		}
-		if err := json.Unmarshal(raw, &a); err != nil {
-			s.t.Fatal(err)
-		}
-		queued = append(queued, a)
-	}
-	rows.Close()
-	for _, a := range queued {
-		// A message already sent is skipped by the worker itself.
-		if err := s.mailer.Work(context.Background(), &river.Job[desk.SendEmail]{JobRow: &rivertype.JobRow{Attempt: 1}, Args: a}); err != nil {
-			s.t.Fatalf("send_email job %+v: %v", a, err)
-		}
 	}
 	var out []string
 	files, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml"))

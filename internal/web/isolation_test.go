@@ -12,7 +12,6 @@ import (
 
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/jobs"
-	"github.com/sympoq/sympoq/internal/mail"
 	"github.com/sympoq/sympoq/internal/server"
 	"github.com/sympoq/sympoq/internal/store/storetest"
 )
@@ -30,7 +29,6 @@ func TestSessionStaysInItsAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs.Register(runner, &jobs.SendEmailWorker{DB: db, Sender: mail.DirSender{Dir: t.TempDir()}})
 	d := desk.New(db, runner, logger)
 	srv := httptest.NewServer(server.New(db, d, server.Options{BaseDomain: "example.test", Logger: logger}))
 	defer srv.Close()

@@ -44,6 +44,23 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	})
 }
 
+// EachShared is Each with two handles on the one database, as two
+// processes of a deployment have: each its own pools (on SQLite its own
+// writer and group committer on the same file).
+func EachShared(t *testing.T, fn func(t *testing.T, db, other *store.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		dsn := "sqlite:" + filepath.Join(t.TempDir(), "test.db")
+		fn(t, open(t, dsn), open(t, dsn))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		dsn := PostgresDSN(t)
+		fn(t, open(t, dsn), open(t, dsn))
+	})
+}
+
 // SQLite returns a migrated database in a new file under t.TempDir.
 func SQLite(t testing.TB) *store.DB {
 	t.Helper()
