@@ -62,7 +62,7 @@ func (tx *Tx) APIKeyWithUser(ctx context.Context, accountID int64, hash string) 
 	var ut userScan
 	var perms sql.NullString
 	dests := append(append(kt.dests(&k), ut.dests(&u)...), &perms)
-	err := tx.q.QueryRowContext(ctx, `SELECT `+prefixColumns("k.", apiKeyColumns)+`, `+userColumns+`,
+	err := tx.q.QueryRowContext(ctx, `SELECT `+apiKeyColumnsK+`, `+userColumns+`,
 		(SELECT string_agg(p.queue_id || ':' || p.role, ',' ORDER BY q.sequence, q.id)
 		 FROM queue_permissions p JOIN queues q ON q.id = p.queue_id
 		 WHERE p.account_id = u.account_id AND p.agent_id = u.id)
@@ -86,6 +86,9 @@ func (tx *Tx) APIKeyWithUser(ctx context.Context, accountID int64, hash string) 
 	}
 	return &k, &u, nil
 }
+
+// apiKeyColumnsK is apiKeyColumns of table alias k.
+var apiKeyColumnsK = prefixColumns("k.", apiKeyColumns)
 
 // prefixColumns qualifies every column of a comma-separated list.
 func prefixColumns(prefix, cols string) string {
