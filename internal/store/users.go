@@ -14,7 +14,7 @@ import (
 
 const userColumns = `u.id, u.account_id, u.kind, u.name, coalesce(u.email, ''), coalesce(u.username, ''),
 	u.password_hash, u.avatar, u.active, u.notifications, u.administrator, u.signature, u.role,
-	u.group_id, `+userGroupName+`, u.company, u.url, u.country, u.region, u.address, u.postcode,
+	u.group_id, ` + userGroupName + `, u.company, u.url, u.country, u.region, u.address, u.postcode,
 	u.city, u.phone, u.mobile, u.external_id, u.registered, u.created_at, u.updated_at`
 
 // userGroupName is the user's group name as a correlated subquery rather
