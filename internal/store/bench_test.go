@@ -130,6 +130,18 @@ func seedBench(b *testing.B, db *DB) *benchFixture {
 			if err := tx.UpdateTicket(ctx, t, t.Version); err != nil {
 				return err
 			}
+			// Words for the search benchmarks: "password" is in every
+			// ticket (benchTicket's text), these in fewer.
+			for _, w := range []struct {
+				word  string
+				every int
+			}{{"invoice", 10}, {"refund", 25}, {"xylophone", 500}} {
+				if i%w.every == 0 {
+					if err := tx.IndexText(ctx, f.account, t.ID, "Re: "+w.word); err != nil {
+						return err
+					}
+				}
+			}
 			f.ids = append(f.ids, t.ID)
 		}
 		return nil
@@ -186,6 +198,34 @@ func BenchmarkTicketList(b *testing.B) {
 			ts, _, err := f.db.Read().Tickets(ctx, f.account, TicketScope{All: true}, filter)
 			if err != nil || len(ts) == 0 {
 				b.Fatalf("Tickets = %d tickets, %v", len(ts), err)
+			}
+		}
+	})
+}
+
+// BenchmarkTicketSearch is one page of q= for an administrator, in the
+// default order, by each plan (see searchPlan; the window is SQLite's, on
+// PostgreSQL it collects) and as the store chooses.
+func BenchmarkTicketSearch(b *testing.B) {
+	benchEach(b, func(b *testing.B, f *benchFixture) {
+		ctx := context.Background()
+		for _, w := range []struct {
+			word  string
+			share string
+		}{{"password", "all"}, {"invoice", "1 in 10"}, {"refund", "1 in 25"}, {"xylophone", "1 in 500"}} {
+			for _, p := range []struct {
+				name string
+				plan *searchPlan
+			}{{"walk", &searchPlan{walk: 1 << 30}}, {"window", &searchPlan{window: 1 << 30}}, {"collect", &searchPlan{}}, {"chosen", nil}} {
+				b.Run(w.word+" ("+w.share+")/"+p.name, func(b *testing.B) {
+					filter := TicketFilter{Q: w.word, Limit: 50}
+					for b.Loop() {
+						ts, _, err := f.db.Read().tickets(ctx, f.account, TicketScope{All: true, SeesInternal: true}, filter, p.plan)
+						if err != nil || len(ts) == 0 {
+							b.Fatalf("Tickets(q=%s) = %d tickets, %v", w.word, len(ts), err)
+						}
+					}
+				})
 			}
 		}
 	})
