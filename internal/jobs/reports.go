@@ -20,9 +20,10 @@ type ReportsWorker struct {
 	Logger *slog.Logger
 }
 
-// Timeout lets the first run after an upgrade rebuild every past day; it
-// works in short transactions, so nothing waits on it for long.
-func (w *ReportsWorker) Timeout(*river.Job[desk.RollupReports]) time.Duration { return time.Hour }
+// Timeout bounds one run. The first run after an upgrade or a bulk import
+// may have every past day to rebuild; it commits day by day, so a run that
+// times out has kept its work and the next one goes on from there.
+func (w *ReportsWorker) Timeout(*river.Job[desk.RollupReports]) time.Duration { return 10 * time.Minute }
 
 // Work recomputes every stale day.
 func (w *ReportsWorker) Work(ctx context.Context, job *river.Job[desk.RollupReports]) error {

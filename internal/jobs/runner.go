@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/sympoq/sympoq/internal/desk"
 	"github.com/sympoq/sympoq/internal/store"
 )
@@ -37,6 +38,11 @@ const (
 	fetchPollInterval = 100 * time.Millisecond
 	fetchCooldown     = 20 * time.Millisecond
 	jobTimeout        = 2 * time.Minute
+	// rescueAfter is when a job still marked running is taken for the job
+	// of a crashed process and retried. It exceeds every worker's timeout
+	// (the longest is 10 minutes), so no live run is rescued. A periodic
+	// job left running by a crash holds its kind back until then (Every).
+	rescueAfter = 15 * time.Minute
 	// hardStopGrace bounds the wait for cancelled jobs to return once a
 	// graceful Stop has run out of time.
 	hardStopGrace = 10 * time.Second
@@ -47,12 +53,13 @@ const (
 func New(db *store.DB, logger *slog.Logger) (*Runner, error) {
 	r := &Runner{workers: river.NewWorkers()}
 	cfg := &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
-		FetchPollInterval: fetchPollInterval,
-		FetchCooldown:     fetchCooldown,
-		JobTimeout:        jobTimeout,
-		Logger:            logger,
-		Workers:           r.workers,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
+		FetchPollInterval:    fetchPollInterval,
+		FetchCooldown:        fetchCooldown,
+		JobTimeout:           jobTimeout,
+		RescueStuckJobsAfter: rescueAfter,
+		Logger:               logger,
+		Workers:              r.workers,
 	}
 	var err error
 	switch db.Dialect() {
@@ -154,9 +161,19 @@ func CompleteTx[T river.JobArgs](ctx context.Context, db *store.DB, tx *store.Tx
 }
 
 // Every enqueues job every interval, and once at start, from the elected
-// leader only, so that several processes never run it twice.
+// leader only, so that several processes never run it twice. It is not
+// enqueued again while one is still waiting, running or due for a retry: a
+// run that outlasts its interval (a scheduler catching up after a bulk
+// import) must not gather more runs behind it that then compete with it
+// for the database. A process that crashes mid-run leaves its job marked
+// running; the kind then waits for River to rescue it (rescueAfter).
 func (r *Runner) Every(interval time.Duration, job desk.Job) {
 	r.client.PeriodicJobs().Add(river.NewPeriodicJob(river.PeriodicInterval(interval),
-		func() (river.JobArgs, *river.InsertOpts) { return job, nil },
-		&river.PeriodicJobOpts{RunOnStart: true}))
+		func() (river.JobArgs, *river.InsertOpts) { return job, &periodicOpts }, &river.PeriodicJobOpts{RunOnStart: true}))
 }
+
+// periodicOpts keeps one job of a periodic kind pending at a time.
+var periodicOpts = river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+	rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+}}}

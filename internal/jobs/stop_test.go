@@ -102,3 +102,44 @@ func TestStopCancelsWhenOutOfTime(t *testing.T) {
 		}
 	})
 }
+
+type longPeriodic struct{}
+
+func (longPeriodic) Kind() string { return "test_long_periodic" }
+
+type longPeriodicWorker struct {
+	river.WorkerDefaults[longPeriodic]
+	runs    atomic.Int32
+	release chan struct{}
+}
+
+func (w *longPeriodicWorker) Work(ctx context.Context, _ *river.Job[longPeriodic]) error {
+	w.runs.Add(1)
+	select { // outlasts every interval of the test
+	case <-w.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *longPeriodicWorker) Timeout(*river.Job[longPeriodic]) time.Duration { return time.Minute }
+
+// A periodic job that outlasts its interval gathers no further runs behind
+// it: one job of the kind exists until it ends.
+func TestPeriodicJobDoesNotPileUp(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := &longPeriodicWorker{release: make(chan struct{})}
+		r := newRunner(t, db, func(r *jobs.Runner) {
+			jobs.Register(r, w)
+			r.Every(50*time.Millisecond, longPeriodic{})
+		})
+		t.Cleanup(func() { close(w.release) }) // before the runner stops
+		start(t, r)
+		waitFor(t, 15*time.Second, "the periodic job runs", func() bool { return w.runs.Load() > 0 })
+		time.Sleep(time.Second) // twenty intervals
+		if n := count(t, db, `SELECT count(*) FROM river_job WHERE kind = 'test_long_periodic'`); n != 1 || w.runs.Load() != 1 {
+			t.Errorf("%d jobs of the kind, %d runs, while the first still runs; want 1 and 1", n, w.runs.Load())
+		}
+	})
+}
