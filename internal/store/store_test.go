@@ -456,3 +456,44 @@ func TestAPIKeyWithUser(t *testing.T) {
 		}
 	})
 }
+
+// UsersByID loads a page's users in one statement: duplicates allowed,
+// other accounts' ids absent, agents with their permissions.
+func TestUsersByID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := mustAccount(t, db, "acme")
+		b := mustAccount(t, db, "beta")
+		qs, _ := db.Read().Queues(ctx, a.ID)
+		agent := &sympoq.User{AccountID: a.ID, Kind: sympoq.KindAgent, Name: "Ann", Username: "ann", Active: true,
+			Permissions: []sympoq.QueuePermission{{Queue: qs[0].ID, Role: sympoq.RoleAgent}}}
+		cust := &sympoq.User{AccountID: a.ID, Kind: sympoq.KindCustomer, Name: "Carl", Email: "carl@example.com",
+			Active: true, Role: sympoq.RoleCustomer}
+		other := &sympoq.User{AccountID: b.ID, Kind: sympoq.KindCustomer, Name: "Olga", Email: "olga@example.com",
+			Active: true, Role: sympoq.RoleCustomer}
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			for _, u := range []*sympoq.User{agent, cust, other} {
+				if err := tx.CreateUser(ctx, u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Read().UsersByID(ctx, a.ID, []int64{cust.ID, agent.ID, cust.ID, other.ID, 999999})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[cust.ID].Name != "Carl" || got[agent.ID].Name != "Ann" || got[other.ID] != nil {
+			t.Fatalf("UsersByID = %v", got)
+		}
+		if p := got[agent.ID].Permissions; len(p) != 1 || p[0].Queue != qs[0].ID || p[0].Agent != agent.ID {
+			t.Errorf("agent permissions = %+v", p)
+		}
+		if got, err := db.Read().UsersByID(ctx, a.ID, nil); err != nil || len(got) != 0 {
+			t.Errorf("no ids: %v, %v", got, err)
+		}
+	})
+}

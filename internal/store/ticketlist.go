@@ -157,6 +157,12 @@ func (tx *Tx) tickets(ctx context.Context, accountID int64, scope TicketScope, f
 			return l.pageErr(ts, err)
 		}
 	}
+	if plan.wide > 0 && s.dialect == SQLite {
+		ts, err := tx.ticketRows(ctx, l.windowSQL(w.clone(), s, plan.wide))
+		if err != nil || len(ts) > limit {
+			return l.pageErr(ts, err)
+		}
+	}
 	return l.pageErr(tx.ticketRows(ctx, l.collectSQL(w, s)))
 }
 
@@ -193,22 +199,36 @@ func (l ticketList) order(expr string) string {
 // On SQLite a test is an FTS5 lookup of one rowid, which costs about
 // sqliteProbeCost streamed matches (each lookup reads every segment of the
 // FTS5 index: 120-160 µs at a million tickets, against about 0.15 µs a
-// streamed match). So the share is estimated first, from the newest
-// searchSample tickets (one FTS5 range query), and the walk is taken only
-// where it should beat the window.
+// streamed match). So the share is estimated first, from searchSample
+// tickets in a few id ranges spread up to the newest (sampleSQL), and the
+// walk is taken only where it should beat the window.
 const (
 	walkSlack       = 3    // the walk and the window read up to walkSlack × (limit+1) / share tickets
 	walkMaxPages    = 40   // …and never more than walkMaxPages × (limit+1)
 	sqliteProbeCost = 1500 // an FTS5 rowid lookup, in streamed FTS5 matches
-	searchSample    = 4000 // the newest tickets that estimate a share on SQLite
+	searchSample    = 4000 // the tickets that estimate a share on SQLite
 )
 
 // searchPlan is how a search reads its page: walk at most walk tickets
-// (0: do not), then on SQLite try a window of that many tickets (0: do not),
-// then collect.
+// (0: do not), then on SQLite try a window of that many tickets (0: do not)
+// and a wide one of wide tickets (0: do not), then collect.
 type searchPlan struct {
-	walk, window int
+	walk, window, wide int
 }
+
+// wideWindow is the second window of SQLite, for a word that is common
+// (the sample found it often) but missing from the head of the list: the
+// newest tickets came in a burst of one kind, say. Collecting a word found
+// in most tickets reads and sorts every one of them (440 ms for a word in
+// 700,000 of a million); a window of 20,000 tickets costs about 3 ms per
+// thousand (60-150 ms) and finds the page there unless the word is rare
+// after all.
+const wideWindow = 20000
+
+// wideMatches is how many matches (estimated) make collecting dearer than
+// a wide window that fails first (60 ms): collecting costs about 0.6 µs a
+// match, or 30 ms for 50,000.
+const wideMatches = 50000
 
 func (tx *Tx) planSearch(ctx context.Context, s *search, limit int) (*searchPlan, error) {
 	if s.dialect == Postgres {
@@ -225,16 +245,42 @@ func (tx *Tx) planSearch(ctx context.Context, s *search, limit int) (*searchPlan
 		return &searchPlan{walk: walkMaxPages * (limit + 1)}, nil
 	}
 	var top int64
-	var hits int
-	err := tx.q.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM tickets`).Scan(&top)
-	if err == nil {
-		err = tx.q.QueryRowContext(ctx, `SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH $1 AND rowid > $2`,
-			s.text, top-searchSample).Scan(&hits)
+	if err := tx.q.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM tickets`).Scan(&top); err != nil {
+		return nil, err
 	}
-	if err != nil {
+	// The sample is searchSlices ranges of ids spread evenly up to the
+	// newest, not the newest alone: the newest tickets may all be of one
+	// kind (a burst from one integration, a mail loop), and a word absent
+	// from them would be taken for a rare one, whose matches are all
+	// collected (seconds for a common word at a million tickets).
+	var hits int
+	q, args := sampleSQL(s.text, top)
+	if err := tx.q.QueryRowContext(ctx, q, args...).Scan(&hits); err != nil {
 		return nil, err
 	}
 	return sqlitePlan(limit, top, hits), nil
+}
+
+// searchSlices is how many id ranges the SQLite sample reads.
+const searchSlices = 4
+
+// sampleSQL counts the matches of text among searchSample ticket ids in
+// searchSlices ranges, the last ending at top; each range is one FTS5
+// rowid range read.
+func sampleSQL(text string, top int64) (string, []any) {
+	n, slice := int64(searchSlices), int64(searchSample/searchSlices)
+	if top <= searchSample {
+		n, slice = 1, top // every ticket, in one range
+	}
+	args := []any{text}
+	parts := make([]string, 0, n)
+	for k := int64(1); k <= n; k++ {
+		hi := top * k / n // the ranges are top/n apart, more than slice: disjoint
+		args = append(args, hi-slice, hi)
+		parts = append(parts, fmt.Sprintf(`(SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH $1 AND rowid > $%d AND rowid <= $%d)`,
+			len(args)-1, len(args)))
+	}
+	return `SELECT ` + strings.Join(parts, " + "), args
 }
 
 // sqlitePlan decides from a sample of the newest tickets: hits matches
@@ -250,10 +296,16 @@ func sqlitePlan(limit int, top int64, hits int) *searchPlan {
 	share := float64(hits) / float64(n)
 	page := float64(limit + 1)
 	size := int(min(walkSlack*page/share, walkMaxPages*page))
-	if page/share*sqliteProbeCost < share*float64(top) {
-		return &searchPlan{walk: size}
+	// The wide window is worth it where collecting is dear: the sample
+	// says the word is in at least wideShare of wideWindow or more tickets.
+	wide := 0
+	if share*float64(top) >= wideMatches && top > int64(wideWindow) {
+		wide = wideWindow
 	}
-	return &searchPlan{window: size}
+	if page/share*sqliteProbeCost < share*float64(top) {
+		return &searchPlan{walk: size, wide: wide}
+	}
+	return &searchPlan{window: size, wide: wide}
 }
 
 // plainSQL reads the page in the sort's index order.

@@ -19,16 +19,43 @@ func TestSQLitePlan(t *testing.T) {
 		want  searchPlan
 	}{
 		{"no ticket", 50, 0, 0, searchPlan{}},
-		{"no match among the newest: collect", 50, 1_000_000, 0, searchPlan{}},
+		{"no match in the sample: collect", 50, 1_000_000, 0, searchPlan{}},
 		{"one in a hundred at a million: window", 50, 1_000_000, 40, searchPlan{window: 2040}},
-		{"one in ten at a million: window", 50, 1_000_000, 400, searchPlan{window: 1530}},
-		{"seven in ten at a million: walk", 50, 1_000_000, 2800, searchPlan{walk: 218}},
+		{"one in ten at a million: window, then a wide one", 50, 1_000_000, 400, searchPlan{window: 1530, wide: wideWindow}},
+		{"seven in ten at a million: walk, then a wide window", 50, 1_000_000, 2800, searchPlan{walk: 218, wide: wideWindow}},
 		{"seven in ten at 50,000: window", 50, 50_000, 2800, searchPlan{window: 218}},
-		{"every ticket, page of 10", 10, 1_000_000, 4000, searchPlan{walk: 33}},
+		{"every ticket, page of 10", 10, 1_000_000, 4000, searchPlan{walk: 33, wide: wideWindow}},
 		{"fewer tickets than the sample", 50, 300, 300, searchPlan{window: 153}},
 	} {
 		if got := sqlitePlan(c.limit, c.top, c.hits); *got != c.want {
 			t.Errorf("%s: sqlitePlan(%d, %d, %d) = %+v, want %+v", c.name, c.limit, c.top, c.hits, *got, c.want)
+		}
+	}
+}
+
+// The SQLite sample covers min(top, searchSample) ids in disjoint ranges
+// spread up to the newest, so a word missing from the newest tickets alone
+// is not taken for a rare one.
+func TestSearchSample(t *testing.T) {
+	for _, top := range []int64{0, 1, 300, searchSample, searchSample + 1, 10_000, 1_000_000} {
+		q, args := sampleSQL("word", top)
+		if args[0] != "word" || strings.Count(q, "MATCH $1") != (len(args)-1)/2 {
+			t.Fatalf("top %d: %s %v", top, q, args)
+		}
+		var covered, prevHi int64
+		for i := 1; i < len(args); i += 2 {
+			lo, hi := args[i].(int64), args[i+1].(int64)
+			if lo < prevHi || hi <= lo && top > 0 || lo < 0 {
+				t.Errorf("top %d: range (%d, %d] overlaps or is empty after %d", top, lo, hi, prevHi)
+			}
+			covered += hi - lo
+			prevHi = hi
+		}
+		if want := min(top, searchSample); covered != want || prevHi != top {
+			t.Errorf("top %d: sample covers %d ids ending at %d, want %d ending at %d", top, covered, prevHi, want, top)
+		}
+		if top >= 10_000 && args[1].(int64) > top/2 {
+			t.Errorf("top %d: the first range starts at %d, among the newest", top, args[1])
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/sympoq/sympoq"
@@ -139,17 +140,11 @@ func (tx *Tx) UsersByID(ctx context.Context, accountID int64, ids []int64) (map[
 	if len(ids) == 0 {
 		return out, nil
 	}
-	seen := map[int64]bool{}
-	list := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			list = append(list, fmt.Sprint(id))
-		}
-	}
-	// The ids are integers, safe to inline.
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+userColumns+userFrom+` WHERE u.account_id = $1 AND u.id IN (`+
-		strings.Join(list, ",")+`)`, accountID)
+	// The unary plus keeps SQLite from reading the account's whole index on
+	// users_group and testing each user against the list: the ids are
+	// looked up by key, and the account is checked on each row found.
+	in, arg := tx.inIDs(2, ids)
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+userColumns+userFrom+` WHERE +u.account_id = $1 AND u.id `+in, accountID, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -377,21 +372,21 @@ func userWhere(accountID int64, f UserFilter) (string, []any) {
 // loadAgentPermissions fills the permissions of the agents in us with one query.
 func (tx *Tx) loadAgentPermissions(ctx context.Context, accountID int64, us []*sympoq.User) error {
 	agents := map[int64]*sympoq.User{}
-	ids := make([]string, 0, len(us))
+	ids := make([]int64, 0, len(us))
 	for _, u := range us {
 		if u.IsAgent() {
 			u.Permissions = []sympoq.QueuePermission{}
 			agents[u.ID] = u
-			ids = append(ids, fmt.Sprint(u.ID))
+			ids = append(ids, u.ID)
 		}
 	}
 	if len(agents) == 0 {
 		return nil
 	}
-	// The ids are integers from the database, safe to inline.
+	in, arg := tx.inIDs(2, ids)
 	rows, err := tx.q.QueryContext(ctx, `SELECT p.agent_id, p.queue_id, p.role FROM queue_permissions p
-		JOIN queues q ON q.id = p.queue_id WHERE p.account_id = $1 AND p.agent_id IN (`+strings.Join(ids, ",")+`)
-		ORDER BY q.sequence, q.id`, accountID)
+		JOIN queues q ON q.id = p.queue_id WHERE p.account_id = $1 AND p.agent_id `+in+`
+		ORDER BY q.sequence, q.id`, accountID, arg)
 	if err != nil {
 		return err
 	}
@@ -412,4 +407,29 @@ func (tx *Tx) SetUserPassword(ctx context.Context, accountID, id int64, hash str
 	res, err := tx.exec(ctx, `UPDATE users SET password_hash = $1, registered = (kind = 'customer' OR registered),
 		updated_at = $2 WHERE account_id = $3 AND id = $4`, hash, micros(tx.now), accountID, id)
 	return checkAffected(res, err, "user")
+}
+
+// inIDs is the condition "is one of ids" as placeholder $n and its
+// argument: a JSON array through json_each on SQLite, an array on
+// PostgreSQL. The SQL text is the same whatever the ids, so the statement
+// is prepared once; inlining them made every page of customers a new
+// statement to parse, and pushed the cached ones out.
+func (tx *Tx) inIDs(n int, ids []int64) (string, any) {
+	var b strings.Builder
+	open, close := "[", "]"
+	if tx.db.dialect == Postgres {
+		open, close = "{", "}"
+	}
+	b.WriteString(open)
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteString(close)
+	if tx.db.dialect == Postgres {
+		return fmt.Sprintf("= ANY(CAST($%d AS bigint[]))", n), b.String()
+	}
+	return fmt.Sprintf("IN (SELECT value FROM json_each($%d))", n), b.String()
 }
