@@ -23,7 +23,9 @@ type ReportsWorker struct {
 // Timeout bounds one run. The first run after an upgrade or a bulk import
 // may have every past day to rebuild; it commits day by day, so a run that
 // times out has kept its work and the next one goes on from there.
-func (w *ReportsWorker) Timeout(*river.Job[desk.RollupReports]) time.Duration { return 10 * time.Minute }
+func (w *ReportsWorker) Timeout(*river.Job[desk.RollupReports]) time.Duration {
+	return 10 * time.Minute
+}
 
 // Work recomputes every stale day.
 func (w *ReportsWorker) Work(ctx context.Context, job *river.Job[desk.RollupReports]) error {
