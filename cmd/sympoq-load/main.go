@@ -138,26 +138,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	var srv *child
+	defer func() {
+		if srv != nil {
+			srv.stop(stderr)
+		}
+	}()
 	base := strings.TrimRight(o.server, "/")
-	if base == "" {
-		srv, err = startChild(ctx, o.bin, o.db, o.key, stderr)
-		if err != nil {
+	startServer := func() error {
+		var err error
+		if srv, err = startChild(ctx, o.bin, o.db, o.key, stderr); err != nil {
 			return err
 		}
-		defer srv.stop(stderr)
 		base = srv.url
 		fmt.Fprintf(stdout, "server: %s (pid %d) on %s\n", o.bin, srv.pid(), base)
+		return nil
+	}
+	if base == "" {
+		// The server creates and migrates the account's database first.
+		if err := startServer(); err != nil {
+			return err
+		}
 	} else {
 		fmt.Fprintf(stdout, "server: %s\n", base)
-	}
-	var rss *rssSampler
-	if srv != nil {
-		rss = startRSS(srv.pid())
-		defer rss.stop()
-	}
-	api := newAPI(base, o.key, o.concurrency)
-	if err := api.raiseLimits(ctx); err != nil {
-		return err
 	}
 
 	have, err := db.ticketCount(ctx)
@@ -167,12 +169,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.tickets > have {
 		fmt.Fprintf(stdout, "seeding: the account has %d tickets; adding %d with %s demo --customers %d\n",
 			have, o.tickets-have, o.bin, o.customers)
+		// The demo writes alone: on SQLite a running server's jobs compete
+		// with it for the one writer, and on a busy machine that made the
+		// demo's writes time out ("database is locked") after an hour of
+		// seeding.
+		if srv != nil {
+			srv.stop(stderr)
+			srv = nil
+		}
 		s, err := seed(ctx, o.bin, o.db, o.customers, o.tickets-have, stderr)
 		if err != nil {
 			return err
 		}
 		rep.Seeding = s
 		fmt.Fprintf(stdout, "seeding: %s\n", s)
+		if o.seedOnly {
+			return rep.write(stdout, o.jsonPath)
+		}
+		if o.server == "" {
+			if err := startServer(); err != nil {
+				return err
+			}
+		}
+	}
+	var rss *rssSampler
+	if srv != nil {
+		rss = startRSS(srv.pid())
+		defer rss.stop()
+	}
+	api := newAPI(base, o.key, o.concurrency)
+	if err := api.raiseLimits(ctx); err != nil {
+		return err
 	}
 	ids, err := db.ticketIDs(ctx)
 	if err != nil {
