@@ -108,11 +108,21 @@ func (s *Service) Ticket(ctx context.Context, a Actor, ref string, withEvents bo
 	if err != nil {
 		return nil, err
 	}
-	t, err := findTicket(ctx, tx, a.AccountID, ref)
+	if ref == "" || len(ref) > 64 {
+		return nil, sympoq.NotFound("ticket")
+	}
+	id, err := strconv.ParseInt(ref, 10, 64)
+	if err != nil || id < 0 {
+		id = 0 // a display id only
+	}
+	t, cust, err := tx.TicketAndCustomer(ctx, a.AccountID, ref, id)
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.view(ctx, tx, a, set, t)
+	if !canSee(a, set, t, cust) {
+		return nil, sympoq.NotFound("ticket")
+	}
+	v, err := s.viewOf(ctx, tx, a, set, t, cust)
 	if err != nil {
 		return nil, err
 	}
@@ -130,10 +140,16 @@ func (s *Service) view(ctx context.Context, tx *store.Tx, a Actor, set *sympoq.S
 	if err != nil {
 		return nil, err
 	}
-	if !t.Deleted.IsZero() || !sympoq.Can(a, sympoq.ActSeeTicket, t.Ref(cust.GroupID), set) {
+	if !canSee(a, set, t, cust) {
 		return nil, sympoq.NotFound("ticket")
 	}
 	return s.viewOf(ctx, tx, a, set, t, cust)
+}
+
+// canSee says whether a may see ticket t of customer cust: not in the
+// trash, and within the caller's role (sympoq.Can).
+func canSee(a Actor, set *sympoq.Settings, t *sympoq.Ticket, cust *sympoq.User) bool {
+	return t.Deleted.IsZero() && sympoq.Can(a, sympoq.ActSeeTicket, t.Ref(cust.GroupID), set)
 }
 
 // viewOf builds the view of a ticket the caller has just created or

@@ -497,3 +497,69 @@ func TestUsersByID(t *testing.T) {
 		}
 	})
 }
+
+// TicketAndCustomer reads a ticket with its customer in one query; a display
+// id wins over a number, as TicketByRef.
+func TestTicketAndCustomer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := mustAccount(t, db, "acme")
+		b := mustAccount(t, db, "beta")
+		qs, _ := db.Read().Queues(ctx, a.ID)
+		var vip sympoq.Group
+		cust := &sympoq.User{AccountID: a.ID, Kind: sympoq.KindCustomer, Name: "Carl", Email: "carl@example.com",
+			Active: true, Role: sympoq.RoleCustomer}
+		var first, second *sympoq.Ticket
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			vip = sympoq.Group{AccountID: a.ID, Name: "VIP", Sequence: 1}
+			if err := tx.CreateGroup(ctx, &vip); err != nil {
+				return err
+			}
+			cust.GroupID = vip.ID
+			if err := tx.CreateUser(ctx, cust); err != nil {
+				return err
+			}
+			first = &sympoq.Ticket{AccountID: a.ID, DisplayID: "AB-1", Queue: qs[0].ID, Subject: "one", Description: "d",
+				Customer: cust.ID, Tags: []string{"x"}, CustomFields: map[string]string{"k": "v"}, Created: tx.Now(), Updated: tx.Now()}
+			if _, err := tx.CreateTicket(ctx, first); err != nil {
+				return err
+			}
+			// Its display id is the first ticket's number.
+			second = &sympoq.Ticket{AccountID: a.ID, DisplayID: fmt.Sprint(first.ID), Queue: qs[0].ID, Subject: "two",
+				Description: "d", Customer: cust.ID, CustomFields: map[string]string{}, Created: tx.Now(), Updated: tx.Now()}
+			_, err := tx.CreateTicket(ctx, second)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantUser, _ := db.Read().User(ctx, a.ID, cust.ID)
+		for _, c := range []struct {
+			ref  string
+			id   int64
+			want *sympoq.Ticket
+		}{
+			{"AB-1", 0, first},
+			{fmt.Sprint(first.ID), first.ID, second},   // the display id wins over the number
+			{fmt.Sprint(second.ID), second.ID, second}, // no display id is that number
+		} {
+			got, u, err := db.Read().TicketAndCustomer(ctx, a.ID, c.ref, c.id)
+			if err != nil {
+				t.Fatalf("%s: %v", c.ref, err)
+			}
+			want, _ := db.Read().Ticket(ctx, a.ID, c.want.ID)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: ticket (-alone +with customer):\n%s", c.ref, diff)
+			}
+			if diff := cmp.Diff(wantUser, u); diff != "" {
+				t.Errorf("%s: customer (-alone +with ticket):\n%s", c.ref, diff)
+			}
+		}
+		if _, _, err := db.Read().TicketAndCustomer(ctx, b.ID, "AB-1", 0); sympoq.ErrorCode(err) != sympoq.ENotFound {
+			t.Errorf("found through another account: %v", err)
+		}
+		if _, _, err := db.Read().TicketAndCustomer(ctx, a.ID, "999999", 999999); sympoq.ErrorCode(err) != sympoq.ENotFound {
+			t.Errorf("unknown: %v", err)
+		}
+	})
+}

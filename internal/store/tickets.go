@@ -27,28 +27,88 @@ const ticketColumns = `t.id, t.account_id, t.display_id, t.queue_id, t.topic_id,
 
 func scanTicket(s scanner) (*sympoq.Ticket, error) {
 	var t sympoq.Ticket
-	var topic, assignee, merged, linked nullInt
-	var created, assigned, responded, updated, closed, deadline, deleted nullInt
-	var tags, custom string
-	var due, rspBreach, resBreach, lastAgent, lastCust nullInt
-	err := s.Scan(&t.ID, &t.AccountID, &t.DisplayID, &t.Queue, &topic, &t.Channel, &t.Priority, &t.Status,
-		&t.Subject, &t.Description, &t.ReportedBy, &t.Customer, &assignee, &created, &assigned, &responded,
-		&updated, &closed, &deadline, &t.Minutes, &t.Rating, &tags, &t.Solution, &custom, &t.HasAttach,
-		&t.HasNotes, &merged, &linked, &deleted, &t.Version, &due, &rspBreach, &resBreach, &lastAgent, &lastCust)
-	if err != nil {
+	var ts ticketScan
+	if err := s.Scan(ts.dests(&t)...); err != nil {
 		return nil, mapErr(err, "ticket")
 	}
-	t.Topic, t.Assignee, t.MergedInto, t.LinkedFrom = topic.Int64, assignee.Int64, merged.Int64, linked.Int64
-	t.Created, t.AssignedOn, t.Responded = fromMicros(created), fromMicros(assigned), fromMicros(responded)
-	t.Updated, t.ClosedOn, t.Deadline, t.Deleted = fromMicros(updated), fromMicros(closed), fromMicros(deadline), fromMicros(deleted)
-	t.ResponseDue, t.ResponseBreached, t.ResolutionBreached = fromMicros(due), fromMicros(rspBreach), fromMicros(resBreach)
-	t.LastAgentReply, t.LastCustomerReply = fromMicros(lastAgent), fromMicros(lastCust)
-	t.Tags = splitTags(tags)
+	return &t, ts.finish(&t)
+}
+
+// ticketScan holds what scanning ticketColumns into a ticket needs besides
+// the ticket, so that a query can select those columns next to others.
+type ticketScan struct {
+	topic, assignee, merged, linked                                  nullInt
+	created, assigned, responded, updated, closed, deadline, deleted nullInt
+	tags, custom                                                     string
+	due, rspBreach, resBreach, lastAgent, lastCust                   nullInt
+}
+
+func (s *ticketScan) dests(t *sympoq.Ticket) []any {
+	return []any{&t.ID, &t.AccountID, &t.DisplayID, &t.Queue, &s.topic, &t.Channel, &t.Priority, &t.Status,
+		&t.Subject, &t.Description, &t.ReportedBy, &t.Customer, &s.assignee, &s.created, &s.assigned, &s.responded,
+		&s.updated, &s.closed, &s.deadline, &t.Minutes, &t.Rating, &s.tags, &t.Solution, &s.custom, &t.HasAttach,
+		&t.HasNotes, &s.merged, &s.linked, &s.deleted, &t.Version, &s.due, &s.rspBreach, &s.resBreach, &s.lastAgent, &s.lastCust}
+}
+
+func (s *ticketScan) finish(t *sympoq.Ticket) error {
+	t.Topic, t.Assignee, t.MergedInto, t.LinkedFrom = s.topic.Int64, s.assignee.Int64, s.merged.Int64, s.linked.Int64
+	t.Created, t.AssignedOn, t.Responded = fromMicros(s.created), fromMicros(s.assigned), fromMicros(s.responded)
+	t.Updated, t.ClosedOn, t.Deadline, t.Deleted = fromMicros(s.updated), fromMicros(s.closed), fromMicros(s.deadline), fromMicros(s.deleted)
+	t.ResponseDue, t.ResponseBreached, t.ResolutionBreached = fromMicros(s.due), fromMicros(s.rspBreach), fromMicros(s.resBreach)
+	t.LastAgentReply, t.LastCustomerReply = fromMicros(s.lastAgent), fromMicros(s.lastCust)
+	t.Tags = splitTags(s.tags)
 	t.CustomFields = map[string]string{}
-	if err := json.Unmarshal([]byte(custom), &t.CustomFields); err != nil {
-		return nil, fmt.Errorf("ticket %d custom fields: %w", t.ID, err)
+	if err := json.Unmarshal([]byte(s.custom), &t.CustomFields); err != nil {
+		return fmt.Errorf("ticket %d custom fields: %w", t.ID, err)
 	}
-	return &t, nil
+	return nil
+}
+
+// TicketAndCustomer finds a ticket as TicketByRef does (id 0: by display id
+// only) and returns it with its customer, in one query: what reading one
+// ticket needs before the access check.
+func (tx *Tx) TicketAndCustomer(ctx context.Context, accountID int64, display string, id int64) (*sympoq.Ticket, *sympoq.User, error) {
+	cond, args := `t.display_id = $2`, []any{accountID, display}
+	if id > 0 {
+		cond, args = `(t.display_id = $2 OR t.id = $3)`, append(args, id)
+	}
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+ticketColumns+`, `+userColumns+` FROM tickets t
+		JOIN users u ON u.id = t.customer_id AND u.account_id = t.account_id
+		WHERE t.account_id = $1 AND `+cond, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var t, byID *sympoq.Ticket
+	var u, byIDUser *sympoq.User
+	for rows.Next() {
+		var rt sympoq.Ticket
+		var ru sympoq.User
+		var ts ticketScan
+		var us userScan
+		if err := rows.Scan(append(ts.dests(&rt), us.dests(&ru)...)...); err != nil {
+			return nil, nil, err
+		}
+		if err := ts.finish(&rt); err != nil {
+			return nil, nil, err
+		}
+		us.finish(&ru)
+		if rt.DisplayID == display {
+			t, u = &rt, &ru
+		} else {
+			byID, byIDUser = &rt, &ru
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if t == nil {
+		t, u = byID, byIDUser
+	}
+	if t == nil {
+		return nil, nil, sympoq.NotFound("ticket")
+	}
+	return t, u, tx.loadPermissions(ctx, u)
 }
 
 // Tags are kept twice: as a tab-separated column for reading a ticket in one
