@@ -65,13 +65,21 @@ func (v *TicketView) HasNotes() bool { return v.Ticket.HasNotes && !v.ForCustome
 
 // findTicket looks a ticket up by display id, then by numeric id (§4.3).
 func findTicket(ctx context.Context, tx *store.Tx, accountID int64, ref string) (*sympoq.Ticket, error) {
+	t, _, err := findTicketAndCustomer(ctx, tx, accountID, ref)
+	return t, err
+}
+
+// findTicketAndCustomer is findTicket with the ticket's customer, read in
+// the same query.
+func findTicketAndCustomer(ctx context.Context, tx *store.Tx, accountID int64, ref string) (*sympoq.Ticket, *sympoq.User, error) {
 	if ref == "" || len(ref) > 64 {
-		return nil, sympoq.NotFound("ticket")
+		return nil, nil, sympoq.NotFound("ticket")
 	}
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil && id > 0 {
-		return tx.TicketByRef(ctx, accountID, ref, id)
+	id, err := strconv.ParseInt(ref, 10, 64)
+	if err != nil || id < 0 {
+		id = 0 // a display id only
 	}
-	return tx.TicketByDisplayID(ctx, accountID, ref)
+	return tx.TicketAndCustomer(ctx, accountID, ref, id)
 }
 
 // scope turns an actor into the SQL filter of what they may see.
@@ -108,14 +116,7 @@ func (s *Service) Ticket(ctx context.Context, a Actor, ref string, withEvents bo
 	if err != nil {
 		return nil, err
 	}
-	if ref == "" || len(ref) > 64 {
-		return nil, sympoq.NotFound("ticket")
-	}
-	id, err := strconv.ParseInt(ref, 10, 64)
-	if err != nil || id < 0 {
-		id = 0 // a display id only
-	}
-	t, cust, err := tx.TicketAndCustomer(ctx, a.AccountID, ref, id)
+	t, cust, err := findTicketAndCustomer(ctx, tx, a.AccountID, ref)
 	if err != nil {
 		return nil, err
 	}

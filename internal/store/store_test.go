@@ -499,7 +499,7 @@ func TestUsersByID(t *testing.T) {
 }
 
 // TicketAndCustomer reads a ticket with its customer in one query; a display
-// id wins over a number, as TicketByRef.
+// id wins over a number (api.md §4.3).
 func TestTicketAndCustomer(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()

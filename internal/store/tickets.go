@@ -64,9 +64,10 @@ func (s *ticketScan) finish(t *sympoq.Ticket) error {
 	return nil
 }
 
-// TicketAndCustomer finds a ticket as TicketByRef does (id 0: by display id
-// only) and returns it with its customer, in one query: what reading one
-// ticket needs before the access check.
+// TicketAndCustomer returns the ticket whose display id is display or,
+// when none is, whose number is id (0: by display id only; api.md §4.3
+// tries display ids first), with its customer, in one query: what reading
+// a ticket needs before the access check.
 func (tx *Tx) TicketAndCustomer(ctx context.Context, accountID int64, display string, id int64) (*sympoq.Ticket, *sympoq.User, error) {
 	cond, args := `t.display_id = $2`, []any{accountID, display}
 	if id > 0 {
@@ -205,36 +206,6 @@ func (tx *Tx) Ticket(ctx context.Context, accountID, id int64) (*sympoq.Ticket, 
 // TicketByDisplayID returns a ticket by its display id.
 func (tx *Tx) TicketByDisplayID(ctx context.Context, accountID int64, display string) (*sympoq.Ticket, error) {
 	return scanTicket(tx.q.QueryRowContext(ctx, `SELECT `+ticketColumns+` FROM tickets t WHERE t.account_id = $1 AND t.display_id = $2`, accountID, display))
-}
-
-// TicketByRef returns the ticket whose display id is display or, when no
-// display id matches, whose number is id, in one query (api.md §4.3 tries
-// display ids first).
-func (tx *Tx) TicketByRef(ctx context.Context, accountID int64, display string, id int64) (*sympoq.Ticket, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+ticketColumns+` FROM tickets t
-		WHERE t.account_id = $1 AND (t.display_id = $2 OR t.id = $3)`, accountID, display, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var byID *sympoq.Ticket
-	for rows.Next() {
-		t, err := scanTicket(rows)
-		if err != nil {
-			return nil, err
-		}
-		if t.DisplayID == display {
-			return t, nil
-		}
-		byID = t
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if byID == nil {
-		return nil, sympoq.NotFound("ticket")
-	}
-	return byID, nil
 }
 
 // LockTicket re-reads a ticket inside a write transaction (FOR UPDATE on
