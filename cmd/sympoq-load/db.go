@@ -92,8 +92,18 @@ func (db *database) ticketIDs(ctx context.Context) ([]int64, error) {
 	return ids, rows.Err()
 }
 
-// probeResult is the raw durable-commit rate.
+// probeResult is the raw durable-commit rate, measured twice: by one bare
+// loop of one-row transactions (Loop, the reference of the submission
+// target: what one commit per request can reach), and by as many
+// concurrent loops as the load has workers (Concurrent: on PostgreSQL the
+// server's own group commit then shares WAL flushes among them).
 type probeResult struct {
+	Loop       probeRate `json:"loop"`
+	Concurrent probeRate `json:"concurrent"`
+}
+
+// probeRate is one measurement of the probe.
+type probeRate struct {
 	Commits     int     `json:"commits"`
 	Seconds     float64 `json:"seconds"`
 	Rate        float64 `json:"commits_per_second"`
@@ -101,7 +111,7 @@ type probeResult struct {
 	Conns       int     `json:"connections"`
 }
 
-func (p *probeResult) String() string {
+func (p probeRate) String() string {
 	return fmt.Sprintf("%.0f commits/s (%d one-row INSERT transactions in %.1f s, %d workers on %d connection(s))",
 		p.Rate, p.Commits, p.Seconds, p.Concurrency, p.Conns)
 }
@@ -109,8 +119,8 @@ func (p *probeResult) String() string {
 const probeTable = "load_commit_probe"
 
 // probe measures how many durable one-row transactions the database
-// commits per second with workers concurrent callers: the ceiling for any
-// write that commits once per request. It uses its own table and drops it.
+// commits per second, first with one bare loop for d, then with workers
+// concurrent loops for d. It uses its own table and drops it.
 func (db *database) probe(ctx context.Context, workers int, d time.Duration) (*probeResult, error) {
 	create := "CREATE TABLE " + probeTable + " (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"
 	conns := 1 // the server's SQLite writer is one connection too
@@ -147,6 +157,21 @@ func (db *database) probe(ctx context.Context, workers int, d time.Duration) (*p
 			return nil, fmt.Errorf("probe: %w", err)
 		}
 	}
+	loop, err := measureCommits(ctx, commit, 1, d)
+	if err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	loop.Conns = 1
+	conc, err := measureCommits(ctx, commit, workers, d)
+	if err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	conc.Conns = conns
+	return &probeResult{Loop: loop, Concurrent: conc}, nil
+}
+
+// measureCommits runs commit in workers concurrent loops for d.
+func measureCommits(ctx context.Context, commit func() error, workers int, d time.Duration) (probeRate, error) {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -179,10 +204,10 @@ func (db *database) probe(ctx context.Context, workers int, d time.Duration) (*p
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
 	if first != nil {
-		return nil, fmt.Errorf("probe: %w", first)
+		return probeRate{}, first
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return probeRate{}, err
 	}
-	return &probeResult{Commits: total, Seconds: elapsed, Rate: float64(total) / elapsed, Concurrency: workers, Conns: conns}, nil
+	return probeRate{Commits: total, Seconds: elapsed, Rate: float64(total) / elapsed, Concurrency: workers}, nil
 }

@@ -317,7 +317,10 @@ type phaseResult struct {
 	PeakRSSMB    *float64       `json:"peak_rss_mb"`      // null when the tool did not start the server
 	ServerCPU    *float64       `json:"server_cpu_cores"` // likewise
 	ToolCPU      float64        `json:"tool_cpu_cores"`
-	OfCommitRate *float64       `json:"percent_of_commit_rate,omitempty"`
+	// For submit: the 201 rate as a percentage of the raw commit rate of
+	// one bare loop (the target's reference) and of concurrent loops.
+	OfCommitRate           *float64 `json:"percent_of_commit_rate,omitempty"`
+	OfConcurrentCommitRate *float64 `json:"percent_of_concurrent_commit_rate,omitempty"`
 	ErrorSamples []string       `json:"error_samples,omitempty"`
 	Parts        []*phaseResult `json:"parts,omitempty"` // per request kind, in a mixed workload
 }

@@ -118,7 +118,7 @@ func TestRun(t *testing.T) {
 	if rep.Tickets != 60 || rep.Seeding == nil || rep.Seeding.Added != 60 {
 		t.Errorf("tickets = %d, seeding = %+v; want 60 seeded", rep.Tickets, rep.Seeding)
 	}
-	if rep.Probe == nil || rep.Probe.Commits == 0 {
+	if rep.Probe == nil || rep.Probe.Loop.Commits == 0 || rep.Probe.Concurrent.Commits == 0 {
 		t.Errorf("probe = %+v, want commits", rep.Probe)
 	}
 	if len(rep.Phases) != len(phaseNames) {
@@ -128,7 +128,7 @@ func TestRun(t *testing.T) {
 		if p.Requests == 0 || p.Errors != 0 || p.PeakRSSMB == nil || *p.PeakRSSMB <= 0 {
 			t.Errorf("phase %s: %d requests, %d errors %v, RSS %v", p.Name, p.Requests, p.Errors, p.ErrorSamples, p.PeakRSSMB)
 		}
-		if (p.Name == "submit") != (p.OfCommitRate != nil) {
+		if (p.Name == "submit") != (p.OfCommitRate != nil) || (p.Name == "submit") != (p.OfConcurrentCommitRate != nil) {
 			t.Errorf("phase %s: percent of commit rate = %v", p.Name, p.OfCommitRate)
 		}
 		if p.Name == "mixed" && len(p.Parts) != 4 {

@@ -222,7 +222,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		rep.Probe = pr
-		fmt.Fprintf(stdout, "raw durable commits: %s\n", pr)
+		fmt.Fprintf(stdout, "raw durable commits, one loop: %s\n", pr.Loop)
+		fmt.Fprintf(stdout, "raw durable commits, concurrent: %s\n", pr.Concurrent)
 	}
 
 	queues, err := api.queueIDs(ctx)
@@ -243,9 +244,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		res.Name = name
 		res.setRSS(rss)
 		res.ServerCPU, res.ToolCPU = cpu.cores(res.Seconds)
-		if name == "submit" && pr.Rate > 0 {
-			pct := 100 * res.OKRate / pr.Rate
-			res.OfCommitRate = &pct
+		if name == "submit" && pr.Loop.Rate > 0 {
+			loop, conc := 100*res.OKRate/pr.Loop.Rate, 100*res.OKRate/pr.Concurrent.Rate
+			res.OfCommitRate, res.OfConcurrentCommitRate = &loop, &conc
 		}
 		rep.Phases = append(rep.Phases, res)
 		fmt.Fprintf(stdout, "phase %s: %d requests, %.0f req/s, p99 %.1f ms\n", name, res.Requests, res.RPS, res.P99)

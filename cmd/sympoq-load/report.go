@@ -55,11 +55,13 @@ func (r *report) write(w io.Writer, path string) error {
 			return err
 		}
 		if r.Probe != nil {
-			fmt.Fprintf(w, "raw durable-commit rate: %.0f commits/s\n", r.Probe.Rate)
+			fmt.Fprintf(w, "raw durable-commit rate: %.0f commits/s in one loop, %.0f with %d concurrent loops\n",
+				r.Probe.Loop.Rate, r.Probe.Concurrent.Rate, r.Probe.Concurrent.Concurrency)
 		}
 		for _, p := range r.Phases {
 			if p.OfCommitRate != nil {
-				fmt.Fprintf(w, "%s: %.0f acknowledged (201) a second = %.0f%% of the raw durable-commit rate\n", p.Name, p.OKRate, *p.OfCommitRate)
+				fmt.Fprintf(w, "%s: %.0f acknowledged (201) a second = %.0f%% of the raw durable-commit rate of one loop (%.0f%% of the concurrent loops')\n",
+					p.Name, p.OKRate, *p.OfCommitRate, *p.OfConcurrentCommitRate)
 			}
 			for _, s := range p.ErrorSamples {
 				fmt.Fprintf(w, "%s error: %s\n", p.Name, s)

@@ -27,6 +27,8 @@ const (
 // when asked, the events the caller may see, newest first.
 type TicketView struct {
 	*sympoq.Ticket
+	// CustomerUser is the ticket's customer; in the views of Tickets (a
+	// list) only the fields store.CustomerCards reads are set.
 	CustomerUser *sympoq.User
 	Events       []*sympoq.Event
 	ForCustomer  bool // customers see no internal events and no notes
@@ -251,12 +253,13 @@ func (s *Service) Tickets(ctx context.Context, a Actor, q TicketList) ([]*Ticket
 	if err != nil {
 		return nil, "", 0, err
 	}
-	// The page's customers in one query.
+	// The page's customers in one query, each only as far as a list
+	// shows it (store.CustomerCards).
 	ids := make([]int64, 0, len(ts))
 	for _, t := range ts {
 		ids = append(ids, t.Customer)
 	}
-	users, err := tx.UsersByID(ctx, a.AccountID, ids)
+	users, err := tx.CustomerCards(ctx, a.AccountID, ids)
 	if err != nil {
 		return nil, "", 0, err
 	}

@@ -498,6 +498,63 @@ func TestUsersByID(t *testing.T) {
 	})
 }
 
+// CustomerCards reads the fields a ticket list shows of each customer, equal
+// to the full row's, in one statement; other accounts' ids are absent.
+func TestCustomerCards(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := mustAccount(t, db, "acme")
+		b := mustAccount(t, db, "beta")
+		vip := sympoq.Group{AccountID: a.ID, Name: "VIP", Sequence: 1}
+		carl := &sympoq.User{AccountID: a.ID, Kind: sympoq.KindCustomer, Name: "Carl", Email: "carl@example.com",
+			Company: "Carl & Co", Active: true, Registered: true, Role: sympoq.RoleCustomer, Phone: "555"}
+		dora := &sympoq.User{AccountID: a.ID, Kind: sympoq.KindCustomer, Name: "Dora", Email: "dora@example.com",
+			Active: false, Role: sympoq.RoleCustomer}
+		other := &sympoq.User{AccountID: b.ID, Kind: sympoq.KindCustomer, Name: "Olga", Email: "olga@example.com",
+			Active: true, Role: sympoq.RoleCustomer}
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			if err := tx.CreateGroup(ctx, &vip); err != nil {
+				return err
+			}
+			carl.GroupID = vip.ID
+			for _, u := range []*sympoq.User{carl, dora, other} {
+				if err := tx.CreateUser(ctx, u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Read().CustomerCards(ctx, a.ID, []int64{carl.ID, dora.ID, carl.ID, other.ID, 999999})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[other.ID] != nil {
+			t.Fatalf("CustomerCards = %v", got)
+		}
+		for _, id := range []int64{carl.ID, dora.ID} {
+			full, err := db.Read().User(ctx, a.ID, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := &sympoq.User{ID: full.ID, AccountID: full.AccountID, Kind: full.Kind, Name: full.Name,
+				Email: full.Email, Company: full.Company, Role: full.Role, GroupID: full.GroupID, Group: full.Group,
+				Registered: full.Registered, Active: full.Active}
+			if diff := cmp.Diff(want, got[id]); diff != "" {
+				t.Errorf("card of %s (-want +got):\n%s", full.Name, diff)
+			}
+		}
+		if got[carl.ID].Group != "VIP" || got[carl.ID].Company != "Carl & Co" || !got[carl.ID].Registered || got[dora.ID].Active {
+			t.Errorf("cards = %+v, %+v", got[carl.ID], got[dora.ID])
+		}
+		if got, err := db.Read().CustomerCards(ctx, a.ID, nil); err != nil || len(got) != 0 {
+			t.Errorf("no ids: %v, %v", got, err)
+		}
+	})
+}
+
 // TicketAndCustomer reads a ticket with its customer in one query; a display
 // id wins over a number (api.md §4.3).
 func TestTicketAndCustomer(t *testing.T) {

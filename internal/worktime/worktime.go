@@ -104,6 +104,10 @@ func (c Calendar) Add(t time.Time, d time.Duration) time.Time {
 }
 
 // Between returns the working time from a to b (zero when b is not after a).
+// It walks the days from a to b, but steps over whole weeks in which the
+// zone's UTC offset does not change at once: each such week holds exactly
+// its working days of full length. A list computes this for every ticket
+// on the page, and tickets months old made the walk most of its cost.
 func (c Calendar) Between(a, b time.Time) time.Duration {
 	if !b.After(a) {
 		return 0
@@ -112,8 +116,19 @@ func (c Calendar) Between(a, b time.Time) time.Duration {
 		return b.Sub(a)
 	}
 	var sum time.Duration
+	by, bm, bd := b.In(c.loc).Date()
+	bDay := time.Date(by, bm, bd, 0, 0, 0, 0, c.loc) // days before b's are whole
 	day := a
 	for i := 0; i < maxDays; i++ {
+		if i > 0 {
+			// day is noon of a day after a's: its day is whole.
+			if n := c.wholeWeeks(day, bDay); n > 0 {
+				sum += time.Duration(n) * c.weekLength()
+				day = day.Add(time.Duration(n) * week)
+				i += 7*n - 1
+				continue
+			}
+		}
 		from, to, ok := c.window(day)
 		if ok {
 			lo, hi := from, to
@@ -134,6 +149,38 @@ func (c Calendar) Between(a, b time.Time) time.Duration {
 		}
 	}
 	return sum
+}
+
+const week = 7 * 24 * time.Hour
+
+// wholeWeeks is how many whole weeks from the start of noon's day end
+// before limit with no change of UTC offset: in them every local day is 24 hours
+// and every working window its full length.
+func (c Calendar) wholeWeeks(noon, limit time.Time) int {
+	y, m, d := noon.Date()
+	start := time.Date(y, m, d, 0, 0, 0, 0, c.loc)
+	end := limit
+	if _, change := start.ZoneBounds(); !change.IsZero() && change.Before(end) {
+		end = change
+	}
+	if !end.After(start) {
+		return 0
+	}
+	// A week that ends exactly at the change is walked: a window that ends
+	// at midnight then ends at an instant the zone skips or repeats, which
+	// the day walk resolves as time.Date does.
+	return int((end.Sub(start) - 1) / week)
+}
+
+// weekLength is the working time of a week without an offset change.
+func (c Calendar) weekLength() time.Duration {
+	n := 0
+	for _, on := range c.days {
+		if on {
+			n++
+		}
+	}
+	return time.Duration(n*(c.end-c.start)) * time.Hour
 }
 
 // Within reports whether t is working time.

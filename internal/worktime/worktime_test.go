@@ -116,3 +116,81 @@ func TestFormatAndTarget(t *testing.T) {
 		t.Errorf("Target(soon) = nil error")
 	}
 }
+
+// betweenByDays is Between as a plain walk over every day, the reference
+// the week steps must agree with.
+func betweenByDays(c Calendar, a, b time.Time) time.Duration {
+	if !b.After(a) {
+		return 0
+	}
+	if c.always {
+		return b.Sub(a)
+	}
+	var sum time.Duration
+	for day := a; ; {
+		if from, to, ok := c.window(day); ok {
+			lo, hi := from, to
+			if a.After(lo) {
+				lo = a
+			}
+			if b.Before(hi) {
+				hi = b
+			}
+			if hi.After(lo) {
+				sum += hi.Sub(lo)
+			}
+		}
+		day = c.nextDay(day)
+		y, m, d := day.Date()
+		if !time.Date(y, m, d, 0, 0, 0, 0, c.loc).Before(b) {
+			return sum
+		}
+	}
+}
+
+// TestBetweenSkipsWeeksExactly: stepping over whole weeks gives the day
+// walk's answer, for random spans of up to three years (so over many DST
+// changes), zones, calendars and instants on and off the hour.
+func TestBetweenSkipsWeeksExactly(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	zones := []*time.Location{time.UTC, berlin, time.FixedZone("UTC+5:30", 5*3600+1800)}
+	for _, name := range []string{"America/New_York", "Australia/Sydney", "America/Santiago", "Asia/Tehran"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zones = append(zones, loc)
+	}
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 10000; i++ {
+		loc := zones[rng.IntN(len(zones))]
+		start := rng.IntN(23)
+		w := sympoq.WorkingTime{WeekStart: rng.IntN(7), WeekEnd: rng.IntN(7), DayStart: start,
+			DayEnd: start + 1 + rng.IntN(24-start)}
+		c := New(w, loc)
+		a := base.Add(time.Duration(rng.Int64N(int64(2 * 365 * 24 * time.Hour))))
+		if rng.IntN(2) == 0 {
+			a = a.Truncate(time.Hour)
+		}
+		b := a.Add(time.Duration(rng.Int64N(int64(3 * 365 * 24 * time.Hour))))
+		if got, want := c.Between(a, b), betweenByDays(c, a, b); got != want {
+			t.Fatalf("calendar %+v in %s: Between(%s, %s) = %v, the day walk gives %v", w, loc, a, b, got, want)
+		}
+	}
+	// A 9-to-5 weekday year in Berlin: 261 working days of 8 hours, with
+	// both DST changes on Sundays.
+	c := weekdays9to17(berlin)
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, berlin)
+	if got := c.Between(from, from.AddDate(1, 0, 0)); got != 261*8*time.Hour {
+		t.Errorf("working time of 2026 = %v, want %v", got, 261*8*time.Hour)
+	}
+}
+
+func BenchmarkBetweenHalfYear(b *testing.B) {
+	c := weekdays9to17(berlin)
+	from := time.Date(2026, 6, 3, 10, 17, 0, 0, berlin)
+	to := from.AddDate(0, 6, 0)
+	for b.Loop() {
+		c.Between(from, to)
+	}
+}
