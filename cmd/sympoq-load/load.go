@@ -303,26 +303,26 @@ func (l *loader) run(ctx context.Context, m mix, c int, d time.Duration) *phaseR
 
 // phaseResult is one workload's numbers; latencies are in milliseconds.
 type phaseResult struct {
-	Name         string         `json:"name"`
-	Requests     int            `json:"requests"`
-	Errors       int            `json:"errors"`
-	Seconds      float64        `json:"seconds"`
-	RPS          float64        `json:"requests_per_second"`
-	OKRate       float64        `json:"ok_per_second"`
-	P50          float64        `json:"p50_ms"`
-	P90          float64        `json:"p90_ms"`
-	P95          float64        `json:"p95_ms"`
-	P99          float64        `json:"p99_ms"`
-	Max          float64        `json:"max_ms"`
-	PeakRSSMB    *float64       `json:"peak_rss_mb"`      // null when the tool did not start the server
-	ServerCPU    *float64       `json:"server_cpu_cores"` // likewise
-	ToolCPU      float64        `json:"tool_cpu_cores"`
+	Name      string   `json:"name"`
+	Requests  int      `json:"requests"`
+	Errors    int      `json:"errors"`
+	Seconds   float64  `json:"seconds"`
+	RPS       float64  `json:"requests_per_second"`
+	OKRate    float64  `json:"ok_per_second"`
+	P50       float64  `json:"p50_ms"`
+	P90       float64  `json:"p90_ms"`
+	P95       float64  `json:"p95_ms"`
+	P99       float64  `json:"p99_ms"`
+	Max       float64  `json:"max_ms"`
+	PeakRSSMB *float64 `json:"peak_rss_mb"`      // null when the tool did not start the server
+	ServerCPU *float64 `json:"server_cpu_cores"` // likewise
+	ToolCPU   float64  `json:"tool_cpu_cores"`
 	// For submit: the 201 rate as a percentage of the raw commit rate of
 	// one bare loop (the target's reference) and of concurrent loops.
-	OfCommitRate           *float64 `json:"percent_of_commit_rate,omitempty"`
-	OfConcurrentCommitRate *float64 `json:"percent_of_concurrent_commit_rate,omitempty"`
-	ErrorSamples []string       `json:"error_samples,omitempty"`
-	Parts        []*phaseResult `json:"parts,omitempty"` // per request kind, in a mixed workload
+	OfCommitRate           *float64       `json:"percent_of_commit_rate,omitempty"`
+	OfConcurrentCommitRate *float64       `json:"percent_of_concurrent_commit_rate,omitempty"`
+	ErrorSamples           []string       `json:"error_samples,omitempty"`
+	Parts                  []*phaseResult `json:"parts,omitempty"` // per request kind, in a mixed workload
 }
 
 func summarise(lat []time.Duration, errs int, elapsed time.Duration) *phaseResult {
