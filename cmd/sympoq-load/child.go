@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -243,4 +244,57 @@ func cpuSeconds(pid int) (float64, error) {
 		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
 	}
 	return float64(utime+stime) / 100, nil
+}
+
+// machineBusy returns the busy and total jiffies of all CPUs so far
+// (/proc/stat), to measure how busy the machine was between two calls.
+func machineBusy() (busy, total int64, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0, 0, errors.New("unexpected /proc/stat")
+	}
+	for i, s := range f[1:] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, 0, errors.New("unexpected /proc/stat")
+		}
+		total += n
+		if i != 3 && i != 4 { // idle and iowait
+			busy += n
+		}
+	}
+	return busy, total, nil
+}
+
+// settle waits until the machine is idle: under a tenth of its CPUs busy
+// for two seconds in a row, at most max. A phase that starts while the
+// server still works off the last one (outbound email of the submissions,
+// the scheduler's catch-up at start) would measure both. It returns how
+// long it waited and whether the machine settled.
+func settle(ctx context.Context, max time.Duration) (time.Duration, bool) {
+	start := time.Now()
+	for time.Since(start) < max && ctx.Err() == nil {
+		b0, t0, err := machineBusy()
+		if err != nil {
+			return 0, false
+		}
+		select {
+		case <-ctx.Done():
+			return time.Since(start), false
+		case <-time.After(2 * time.Second):
+		}
+		b1, t1, err := machineBusy()
+		if err != nil {
+			return 0, false
+		}
+		if t1 > t0 && float64(b1-b0)/float64(t1-t0) < 0.1 {
+			return time.Since(start), true
+		}
+	}
+	return time.Since(start), false
 }

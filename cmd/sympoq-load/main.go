@@ -49,6 +49,7 @@ type options struct {
 	concurrency int
 	duration    time.Duration
 	warmup      time.Duration
+	settle      time.Duration
 	probe       time.Duration
 	server, key string
 	bin         string
@@ -67,6 +68,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.concurrency, "concurrency", 16, "concurrent workers in every phase and in the commit probe")
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long each phase runs")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each phase")
+	fs.DurationVar(&o.settle, "settle", 3*time.Minute, "before the probe and each phase, wait at most this long for the machine to go idle (0: do not wait)")
 	fs.DurationVar(&o.probe, "probe", 5*time.Second, "how long the raw commit probe runs (0: skip it)")
 	fs.StringVar(&o.server, "server", "", "URL of a running server (instead of -bin)")
 	fs.StringVar(&o.key, "key", defaultKey, "administrator API key")
@@ -217,7 +219,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// The probe runs while the server is idle, on the same database and
 	// with the same durability settings the server uses.
 	pr := &probeResult{}
+	waitIdle := func(what string) {
+		if o.settle <= 0 {
+			return
+		}
+		waited, ok := settle(ctx, o.settle)
+		switch {
+		case !ok && ctx.Err() == nil:
+			fmt.Fprintf(stdout, "warning: the machine was still busy after %s; %s starts anyway\n", waited.Round(time.Second), what)
+		case waited > 5*time.Second:
+			fmt.Fprintf(stdout, "waited %s for the machine to go idle before %s\n", waited.Round(time.Second), what)
+		}
+	}
 	if o.probe > 0 {
+		waitIdle("the probe")
 		if pr, err = db.probe(ctx, o.concurrency, o.probe); err != nil {
 			return err
 		}
@@ -235,9 +250,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		waitIdle("phase " + name)
 		if o.warmup > 0 {
 			l.run(ctx, mixes[name], o.concurrency, o.warmup)
 		}
+		fmt.Fprintf(stdout, "phase %s: measuring for %s\n", name, o.duration)
 		rss.reset()
 		cpu := startCPU(srv)
 		res := l.run(ctx, mixes[name], o.concurrency, o.duration)

@@ -89,16 +89,13 @@ func (c *change) customerReply(msg string) error {
 		Priority: c.t.Priority, Status: sympoq.StatusNew, Subject: c.t.Subject, Description: msg,
 		ReportedBy: c.cust.Name, Customer: c.cust.ID, Created: now, Updated: now, Tags: []string{},
 		CustomFields: map[string]string{}, LinkedFrom: c.t.ID}
-	if err := c.s.insertTicket(c.ctx, c.tx, c.set, nt); err != nil {
+	if err := c.s.insertTicket(c.ctx, c.tx, c.set, nt, c.cust); err != nil {
 		return err
 	}
 	e := &sympoq.Event{AccountID: nt.AccountID, Ticket: nt.ID, Date: now, Action: sympoq.EvSubmitted,
 		Description: fmt.Sprintf("Follow-up of closed ticket %s", c.t.DisplayID), Body: msg,
 		AppliedBy: c.a.ID(), AppliedName: c.a.User.Name, Visibility: sympoq.Public}
 	if err := c.tx.AddEvent(c.ctx, e); err != nil {
-		return err
-	}
-	if err := c.tx.IndexTicket(c.ctx, nt, c.cust.Name+" "+c.cust.Email); err != nil {
 		return err
 	}
 	if err := c.s.notifyAction(c.ctx, c.tx, c.set, nt, e, sympoq.TrigNewRequest); err != nil {

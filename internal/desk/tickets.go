@@ -409,7 +409,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 			return err
 		}
 		t.Customer, t.ReportedBy = cust.ID, cust.Name
-		if err := s.insertTicket(ctx, tx, set, t); err != nil {
+		if err := s.insertTicket(ctx, tx, set, t, cust); err != nil {
 			return err
 		}
 		e := &sympoq.Event{AccountID: t.AccountID, Ticket: t.ID, Date: now, Action: sympoq.EvSubmitted,
@@ -430,9 +430,6 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 			}
 			return u.Name
 		}); err != nil {
-			return err
-		}
-		if err := tx.IndexTicket(ctx, t, cust.Name+" "+cust.Email); err != nil {
 			return err
 		}
 		// The inbound message (if any) is recorded first, so the
@@ -545,9 +542,10 @@ func (s *Service) submitter(ctx context.Context, tx *store.Tx, a Actor, in Opt[C
 		Notifications: true, Role: sympoq.RoleCustomer}, nil
 }
 
-// insertTicket draws a display id from the account's format and inserts t,
-// drawing again on the rare collision.
-func (s *Service) insertTicket(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket) error {
+// insertTicket draws a display id from the account's format and inserts t
+// with its search entry (its text and cust's name and address), drawing
+// again on the rare collision.
+func (s *Service) insertTicket(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, cust *sympoq.User) error {
 	gen, err := sympoq.NewTicketIDGenerator(set.TicketIDFormat)
 	if err != nil {
 		gen, _ = sympoq.NewTicketIDGenerator(sympoq.DefaultTicketIDFormat)
@@ -563,7 +561,7 @@ func (s *Service) insertTicket(ctx context.Context, tx *store.Tx, set *sympoq.Se
 			}
 		}
 		t.DisplayID = gen.Generate(local, seq, rand.IntN)
-		ok, err := tx.CreateTicket(ctx, t)
+		ok, err := tx.CreateIndexedTicket(ctx, t, cust.Name+" "+cust.Email)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/sympoq/sympoq"
 )
@@ -16,4 +17,9 @@ func (tx *Tx) TicketsPlan(ctx context.Context, accountID int64, scope TicketScop
 // TicketsChosen is Tickets, for tests that name the plan beside the others.
 func (tx *Tx) TicketsChosen(ctx context.Context, accountID int64, scope TicketScope, f TicketFilter) ([]*sympoq.Ticket, string, error) {
 	return tx.tickets(ctx, accountID, scope, f, nil)
+}
+
+// QueryRowForTest runs a query of a test's own on tx.
+func (tx *Tx) QueryRowForTest(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.q.QueryRowContext(ctx, q, args...)
 }

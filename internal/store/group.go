@@ -89,11 +89,11 @@ func (db *DB) commitGroup(batch []*groupOp) {
 			if _, err := tx.exec(context.Background(), "SAVEPOINT g"); err != nil {
 				return err
 			}
-			hooks := len(tx.committed)
+			hooks, search := len(tx.committed), len(tx.pendingSearch)
 			if errs[i] = runOp(op, tx); errs[i] != nil {
 				// The failed write's effects are undone, and so are its
-				// AfterCommit calls.
-				tx.committed = tx.committed[:hooks]
+				// AfterCommit calls and its search-index writes.
+				tx.committed, tx.pendingSearch = tx.committed[:hooks], tx.pendingSearch[:search]
 				if _, err := tx.exec(context.Background(), "ROLLBACK TO SAVEPOINT g"); err != nil {
 					return err
 				}

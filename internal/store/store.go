@@ -154,6 +154,9 @@ type Tx struct {
 	now time.Time
 	// committed runs after the commit (AfterCommit).
 	committed []func()
+	// search holds the SQLite search-index writes of the transaction, run
+	// in order just before it commits (flushSearch).
+	pendingSearch []searchWrite
 }
 
 // Now is the transaction's clock: one instant for every write it makes.
@@ -180,6 +183,10 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	tx := &Tx{q: db.ws.tx(sqltx), tx: sqltx, db: db, now: db.Now()}
 	if err := fn(tx); err != nil {
+		_ = sqltx.Rollback()
+		return err
+	}
+	if err := tx.flushSearch(ctx); err != nil {
 		_ = sqltx.Rollback()
 		return err
 	}

@@ -123,8 +123,23 @@ func splitTags(s string) []string {
 
 // CreateTicket inserts t unless its display id is taken, in which case it
 // reports false so the caller can draw another id (without aborting the
-// transaction).
+// transaction). The ticket has no search entry until IndexTicket.
 func (tx *Tx) CreateTicket(ctx context.Context, t *sympoq.Ticket) (bool, error) {
+	return tx.createTicket(ctx, t, false, "")
+}
+
+// CreateIndexedTicket is CreateTicket and IndexTicket in one: on
+// PostgreSQL the search entry is part of the INSERT, where a separate
+// UPDATE would write the new row, and every index of it, twice.
+func (tx *Tx) CreateIndexedTicket(ctx context.Context, t *sympoq.Ticket, customer string) (bool, error) {
+	ok, err := tx.createTicket(ctx, t, true, customer)
+	if err != nil || !ok || tx.db.dialect != SQLite {
+		return ok, err
+	}
+	return true, tx.IndexTicket(ctx, t, customer)
+}
+
+func (tx *Tx) createTicket(ctx context.Context, t *sympoq.Ticket, indexed bool, customer string) (bool, error) {
 	custom, err := json.Marshal(t.CustomFields)
 	if err != nil {
 		return false, err
@@ -133,20 +148,27 @@ func (tx *Tx) CreateTicket(ctx context.Context, t *sympoq.Ticket) (bool, error) 
 		custom = []byte("{}")
 	}
 	t.Version = 1
-	err = tx.q.QueryRowContext(ctx, `INSERT INTO tickets (account_id, display_id, queue_id, topic_id, channel, priority,
-		status, subject, description, reported_by, customer_id, assignee_id, created_at, assigned_at, responded_at,
-		updated_at, closed_at, deadline, minutes, rating, tags, solution, custom_fields, has_attachments, has_notes,
-		merged_into, linked_from, deleted_at, version, response_due, response_breached_at, resolution_breached_at,
-		last_agent_reply_at, last_customer_reply_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-		$23, $24, $25, $26, $27, $28, 1, $29, $30, $31, $32, $33)
-		ON CONFLICT (account_id, display_id) DO NOTHING RETURNING id`,
-		t.AccountID, t.DisplayID, t.Queue, nullID(t.Topic), int(t.Channel), int(t.Priority), int(t.Status),
+	args := []any{t.AccountID, t.DisplayID, t.Queue, nullID(t.Topic), int(t.Channel), int(t.Priority), int(t.Status),
 		t.Subject, t.Description, t.ReportedBy, t.Customer, nullID(t.Assignee), micros(t.Created),
 		micros(t.AssignedOn), micros(t.Responded), micros(t.Updated), micros(t.ClosedOn), micros(t.Deadline),
 		t.Minutes, t.Rating, strings.Join(t.Tags, "\t"), t.Solution, string(custom), t.HasAttach, t.HasNotes,
 		nullID(t.MergedInto), nullID(t.LinkedFrom), micros(t.Deleted), micros(t.ResponseDue), micros(t.ResponseBreached),
-		micros(t.ResolutionBreached), micros(t.LastAgentReply), micros(t.LastCustomerReply)).Scan(&t.ID)
+		micros(t.ResolutionBreached), micros(t.LastAgentReply), micros(t.LastCustomerReply)}
+	searchCol, searchVal := "", ""
+	if indexed && tx.db.dialect != SQLite {
+		// searchVector's $1–$3 become $8 (the subject), $34 and $35.
+		searchCol = ", search"
+		searchVal = ", " + strings.NewReplacer("$1", "$8", "$2", "$34", "$3", "$35").Replace(searchVector)
+		args = append(args, clipText(t.Description), customer)
+	}
+	err = tx.q.QueryRowContext(ctx, `INSERT INTO tickets (account_id, display_id, queue_id, topic_id, channel, priority,
+		status, subject, description, reported_by, customer_id, assignee_id, created_at, assigned_at, responded_at,
+		updated_at, closed_at, deadline, minutes, rating, tags, solution, custom_fields, has_attachments, has_notes,
+		merged_into, linked_from, deleted_at, version, response_due, response_breached_at, resolution_breached_at,
+		last_agent_reply_at, last_customer_reply_at`+searchCol+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+		$23, $24, $25, $26, $27, $28, 1, $29, $30, $31, $32, $33`+searchVal+`)
+		ON CONFLICT (account_id, display_id) DO NOTHING RETURNING id`, args...).Scan(&t.ID)
 	if err == sql.ErrNoRows {
 		return false, nil
 	}
@@ -307,44 +329,76 @@ func clipText(s string) string {
 
 // IndexTicket creates the search entry of a new ticket.
 func (tx *Tx) IndexTicket(ctx context.Context, t *sympoq.Ticket, customer string) error {
-	var err error
 	if tx.db.dialect == SQLite {
-		_, err = tx.exec(ctx, `INSERT INTO ticket_fts (rowid, subject, body, customer, internal) VALUES ($1, $2, $3, $4, '')`,
+		return tx.searchWrite(ctx, `INSERT INTO ticket_fts (rowid, subject, body, customer, internal) VALUES ($1, $2, $3, $4, '')`,
 			t.ID, t.Subject, clipText(t.Description), customer)
-	} else {
-		_, err = tx.exec(ctx, `UPDATE tickets SET search = setweight(to_tsvector('simple', $1), 'A') ||
-			to_tsvector('simple', $2) || setweight(to_tsvector('simple', $3), 'B') WHERE account_id = $4 AND id = $5`,
-			t.Subject, clipText(t.Description), customer, t.AccountID, t.ID)
 	}
+	_, err := tx.exec(ctx, `UPDATE tickets SET search = `+searchVector+` WHERE account_id = $4 AND id = $5`,
+		t.Subject, clipText(t.Description), customer, t.AccountID, t.ID)
 	return err
 }
 
+// searchVector is a new ticket's search entry on PostgreSQL from its
+// subject ($1), description ($2) and customer ($3).
+const searchVector = `setweight(to_tsvector('simple', $1), 'A') || to_tsvector('simple', $2) || setweight(to_tsvector('simple', $3), 'B')`
+
 // IndexText adds a message to a ticket's search entry.
 func (tx *Tx) IndexText(ctx context.Context, accountID, ticketID int64, text string) error {
-	var err error
 	if tx.db.dialect == SQLite {
-		_, err = tx.exec(ctx, `UPDATE ticket_fts SET body = body || char(10) || $1 WHERE rowid = $2`, clipText(text), ticketID)
-	} else {
-		// A tsvector holds at most 1 MB; a very long conversation stops growing it.
-		_, err = tx.exec(ctx, `UPDATE tickets SET search = CASE WHEN length(search) < 200000
-			THEN search || to_tsvector('simple', $1) ELSE search END WHERE account_id = $2 AND id = $3`,
-			clipText(text), accountID, ticketID)
+		return tx.searchWrite(ctx, `UPDATE ticket_fts SET body = body || char(10) || $1 WHERE rowid = $2`, clipText(text), ticketID)
 	}
+	// A tsvector holds at most 1 MB; a very long conversation stops growing it.
+	_, err := tx.exec(ctx, `UPDATE tickets SET search = CASE WHEN length(search) < 200000
+		THEN search || to_tsvector('simple', $1) ELSE search END WHERE account_id = $2 AND id = $3`,
+		clipText(text), accountID, ticketID)
 	return err
 }
 
 // IndexInternalText adds internal text (a note, a call) to a ticket's
 // search entry, where only agents' searches look.
 func (tx *Tx) IndexInternalText(ctx context.Context, accountID, ticketID int64, text string) error {
-	var err error
 	if tx.db.dialect == SQLite {
-		_, err = tx.exec(ctx, `UPDATE ticket_fts SET internal = internal || char(10) || $1 WHERE rowid = $2`, clipText(text), ticketID)
-	} else {
-		_, err = tx.exec(ctx, `UPDATE tickets SET search_internal = CASE WHEN length(search_internal) < 200000
-			THEN search_internal || to_tsvector('simple', $1) ELSE search_internal END WHERE account_id = $2 AND id = $3`,
-			clipText(text), accountID, ticketID)
+		return tx.searchWrite(ctx, `UPDATE ticket_fts SET internal = internal || char(10) || $1 WHERE rowid = $2`, clipText(text), ticketID)
 	}
+	_, err := tx.exec(ctx, `UPDATE tickets SET search_internal = CASE WHEN length(search_internal) < 200000
+		THEN search_internal || to_tsvector('simple', $1) ELSE search_internal END WHERE account_id = $2 AND id = $3`,
+		clipText(text), accountID, ticketID)
 	return err
+}
+
+// searchWrite is one write of SQLite's search index (ticket_fts), held
+// back until the transaction commits.
+type searchWrite struct {
+	q    string
+	args []any
+}
+
+// searchWrite queues a write of ticket_fts for flushSearch. FTS5 keeps a
+// transaction's new entries in memory and writes them out at commit, but
+// also whenever a savepoint opens: in a group commit, where every write
+// runs in a savepoint, writing the index in place flushed it once per
+// ticket, into one small segment each, which FTS5 then had to merge. Held
+// back to the end, a whole group's entries are written out once. On the
+// read pool (no transaction) the write runs at once.
+func (tx *Tx) searchWrite(ctx context.Context, q string, args ...any) error {
+	if tx.tx == nil {
+		_, err := tx.exec(ctx, q, args...)
+		return err
+	}
+	tx.pendingSearch = append(tx.pendingSearch, searchWrite{q: q, args: args})
+	return nil
+}
+
+// flushSearch runs the queued search-index writes, in order; DB.Tx calls
+// it after the transaction's work and before the commit.
+func (tx *Tx) flushSearch(ctx context.Context) error {
+	for _, w := range tx.pendingSearch {
+		if _, err := tx.exec(ctx, w.q, w.args...); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	}
+	tx.pendingSearch = nil
+	return nil
 }
 
 // PurgeTickets removes tickets deleted before cutoff with everything they
@@ -373,7 +427,7 @@ func (tx *Tx) PurgeTickets(ctx context.Context, accountID int64, cutoff int64, l
 			return nil, err
 		}
 		if tx.db.dialect == SQLite {
-			if _, err := tx.exec(ctx, `DELETE FROM ticket_fts WHERE rowid = $1`, id); err != nil {
+			if err := tx.searchWrite(ctx, `DELETE FROM ticket_fts WHERE rowid = $1`, id); err != nil {
 				return nil, err
 			}
 		}
