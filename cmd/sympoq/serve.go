@@ -277,12 +277,13 @@ func isTerminal(f *os.File) bool {
 // Garbage collection defaults for the server, each unless the operator set
 // the Go variable: the heap may grow to five times what is live (GOGC=400,
 // against Go's 100), which costs a request path that allocates per query
-// less collection work; and a soft memory limit of 256 MiB (GOMEMLIMIT)
+// less collection work; and a soft memory limit of 160 MiB (GOMEMLIMIT)
 // makes the collector work harder before the heap gets near it, so the
-// larger growth factor does not grow the process.
+// larger growth factor does not grow the process. SQLite's page caches
+// (8 MB a connection, store.Open) come on top of it, outside Go's heap.
 const (
 	serverGCPercent   = 400
-	serverMemoryLimit = 256 << 20
+	serverMemoryLimit = 160 << 20
 )
 
 func tuneGC() {

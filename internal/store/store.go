@@ -65,7 +65,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if path == "" || strings.ContainsAny(path, "?#") {
 			return nil, fmt.Errorf("open sqlite: %q is not a plain file path", path)
 		}
-		pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=temp_store(MEMORY)"
+		pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-8000)"
 		u := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
 		w, err := sql.Open("sqlite", u+"&_txlock=immediate")
 		if err != nil {
