@@ -126,7 +126,7 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 	runner.Every(time.Hour, desk.CleanBlobs{})
 	jobs.Register(runner, &jobs.ReportsWorker{DB: db, Logger: logger})
 	runner.Every(time.Minute, desk.RollupReports{})
-	scheduler := &jobs.ScheduleWorker{}
+	scheduler := &jobs.ScheduleWorker{Logger: logger}
 	jobs.Register(runner, scheduler)
 	runner.Every(jobs.ScheduleInterval, desk.RunScheduledActions{})
 	d := desk.New(db, runner, logger, desk.WithBlobs(blobs),
