@@ -74,14 +74,24 @@ func findTicket(ctx context.Context, tx *store.Tx, accountID int64, ref string) 
 // findTicketAndCustomer is findTicket with the ticket's customer, read in
 // the same query.
 func findTicketAndCustomer(ctx context.Context, tx *store.Tx, accountID int64, ref string) (*sympoq.Ticket, *sympoq.User, error) {
-	if ref == "" || len(ref) > 64 {
+	display, id, ok := ticketRef(ref)
+	if !ok {
 		return nil, nil, sympoq.NotFound("ticket")
+	}
+	return tx.TicketAndCustomer(ctx, accountID, display, id)
+}
+
+// ticketRef reads a ticket reference: a display id, and the number it
+// also is when it is all digits (0 when not).
+func ticketRef(ref string) (display string, id int64, ok bool) {
+	if ref == "" || len(ref) > 64 {
+		return "", 0, false
 	}
 	id, err := strconv.ParseInt(ref, 10, 64)
 	if err != nil || id < 0 {
 		id = 0 // a display id only
 	}
-	return tx.TicketAndCustomer(ctx, accountID, ref, id)
+	return ref, id, true
 }
 
 // scope turns an actor into the SQL filter of what they may see.
@@ -118,7 +128,19 @@ func (s *Service) Ticket(ctx context.Context, a Actor, ref string, withEvents bo
 	if err != nil {
 		return nil, err
 	}
-	t, cust, err := findTicketAndCustomer(ctx, tx, a.AccountID, ref)
+	display, id, ok := ticketRef(ref)
+	if !ok {
+		return nil, sympoq.NotFound("ticket")
+	}
+	var t *sympoq.Ticket
+	var cust *sympoq.User
+	var evs []*sympoq.Event
+	if withEvents {
+		// Customers see no internal events (TicketView.ForCustomer).
+		t, cust, evs, err = tx.TicketWithEvents(ctx, a.AccountID, display, id, store.EventFilter{Internal: a.IsAgent()})
+	} else {
+		t, cust, err = tx.TicketAndCustomer(ctx, a.AccountID, display, id)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -129,11 +151,7 @@ func (s *Service) Ticket(ctx context.Context, a Actor, ref string, withEvents bo
 	if err != nil {
 		return nil, err
 	}
-	if withEvents {
-		if v.Events, err = tx.Events(ctx, a.AccountID, t.ID, store.EventFilter{Internal: !v.ForCustomer}); err != nil {
-			return nil, err
-		}
-	}
+	v.Events = evs
 	return v, nil
 }
 

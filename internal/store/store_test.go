@@ -584,8 +584,19 @@ func TestTicketAndCustomer(t *testing.T) {
 			// Its display id is the first ticket's number.
 			second = &sympoq.Ticket{AccountID: a.ID, DisplayID: fmt.Sprint(first.ID), Queue: qs[0].ID, Subject: "two",
 				Description: "d", Customer: cust.ID, CustomFields: map[string]string{}, Created: tx.Now(), Updated: tx.Now()}
-			_, err := tx.CreateTicket(ctx, second)
-			return err
+			if _, err := tx.CreateTicket(ctx, second); err != nil {
+				return err
+			}
+			// The first ticket has public and internal events; the second none.
+			for i, vis := range []sympoq.Visibility{sympoq.Public, sympoq.Internal, sympoq.Public, sympoq.Internal, sympoq.Public} {
+				e := &sympoq.Event{AccountID: a.ID, Ticket: first.ID, Date: tx.Now().Add(time.Duration(i) * time.Second),
+					Action: sympoq.EvReply, Description: fmt.Sprintf("event %d", i), Body: fmt.Sprintf("body %d", i),
+					AppliedBy: cust.ID, AppliedName: cust.Name, Billable: i, Rating: i % 3, Visibility: vis}
+				if err := tx.AddEvent(ctx, e); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -611,12 +622,40 @@ func TestTicketAndCustomer(t *testing.T) {
 			if diff := cmp.Diff(wantUser, u); diff != "" {
 				t.Errorf("%s: customer (-alone +with ticket):\n%s", c.ref, diff)
 			}
+			// The same with the events, all or the public ones, as Events
+			// lists them.
+			for _, internal := range []bool{true, false} {
+				f := store.EventFilter{Internal: internal}
+				got, u, evs, err := db.Read().TicketWithEvents(ctx, a.ID, c.ref, c.id, f)
+				if err != nil {
+					t.Fatalf("%s with events: %v", c.ref, err)
+				}
+				wantEvs, _ := db.Read().Events(ctx, a.ID, c.want.ID, f)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%s with events: ticket (-alone +with events):\n%s", c.ref, diff)
+				}
+				if diff := cmp.Diff(wantUser, u); diff != "" {
+					t.Errorf("%s with events: customer (-alone +with events):\n%s", c.ref, diff)
+				}
+				if diff := cmp.Diff(wantEvs, evs); diff != "" || evs == nil {
+					t.Errorf("%s, internal %v: events (-Events +with the ticket):\n%s", c.ref, internal, diff)
+				}
+				if n := map[bool]int{true: 5, false: 3}[internal]; c.want == first && len(evs) != n {
+					t.Errorf("%s, internal %v: %d events, want %d", c.ref, internal, len(evs), n)
+				}
+			}
 		}
 		if _, _, err := db.Read().TicketAndCustomer(ctx, b.ID, "AB-1", 0); sympoq.ErrorCode(err) != sympoq.ENotFound {
 			t.Errorf("found through another account: %v", err)
 		}
 		if _, _, err := db.Read().TicketAndCustomer(ctx, a.ID, "999999", 999999); sympoq.ErrorCode(err) != sympoq.ENotFound {
 			t.Errorf("unknown: %v", err)
+		}
+		if _, _, _, err := db.Read().TicketWithEvents(ctx, b.ID, "AB-1", 0, store.EventFilter{Internal: true}); sympoq.ErrorCode(err) != sympoq.ENotFound {
+			t.Errorf("found with events through another account: %v", err)
+		}
+		if _, _, _, err := db.Read().TicketWithEvents(ctx, a.ID, "999999", 999999, store.EventFilter{}); sympoq.ErrorCode(err) != sympoq.ENotFound {
+			t.Errorf("unknown with events: %v", err)
 		}
 	})
 }
