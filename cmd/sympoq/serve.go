@@ -78,6 +78,7 @@ func open(ctx context.Context, cfg *config.Config, stderr io.Writer) (*app, erro
 	if err != nil {
 		return nil, err
 	}
+	db.SetErrorLog(func(msg string, err error) { logger.Warn(msg, "err", err) })
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"sync"
 	"time"
 
 	"github.com/sympoq/sympoq"
@@ -32,11 +33,20 @@ func (s *Service) Authenticate(ctx context.Context, accountID int64, key, addr s
 		return Actor{}, nil, unauthorized
 	}
 	r := s.db.Read()
-	k, u, err := r.APIKeyWithUser(ctx, accountID, HashKey(key))
-	if sympoq.ErrorCode(err) == sympoq.ENotFound {
-		return Actor{}, nil, unauthorized
-	} else if err != nil {
-		return Actor{}, nil, err
+	hash := HashKey(key)
+	k, u, ok := s.keys.get(s.db, accountID, hash)
+	if !ok {
+		// The epoch before the read: a change that commits meanwhile
+		// makes this copy stale at once.
+		epoch := s.db.AuthEpoch(accountID)
+		var err error
+		k, u, err = r.APIKeyWithUser(ctx, accountID, hash)
+		if sympoq.ErrorCode(err) == sympoq.ENotFound {
+			return Actor{}, nil, unauthorized
+		} else if err != nil {
+			return Actor{}, nil, err
+		}
+		s.keys.put(accountID, hash, epoch, k, u)
 	}
 	if !k.Usable(r.Now()) || !u.Active {
 		return Actor{}, nil, unauthorized
@@ -46,9 +56,80 @@ func (s *Service) Authenticate(ctx context.Context, accountID int64, key, addr s
 		err := s.db.Tx(ctx, func(tx *store.Tx) error { return tx.TouchAPIKey(ctx, accountID, k.ID, addr, touchEvery) })
 		if err != nil {
 			s.logger.WarnContext(ctx, "record api key use", "key_id", k.ID, "err", err)
+		} else {
+			k.LastUsed, k.LastAddr = r.Now(), addr
+			s.keys.touched(accountID, hash, k.LastUsed, addr)
 		}
 	}
 	return sympoq.NewActor(u), k, nil
+}
+
+// keyCache keeps what authenticating each API key read (the key, its user
+// with group and queue permissions), so that a request does not read it
+// again: the store's AuthEpoch says when a change, in this process or
+// (PostgreSQL) another, makes a copy stale. A revoked key, a deactivated
+// user or a changed role therefore applies to the next request. Copies
+// also age out: after keyCacheShared while the store hears of every other
+// process's changes, after keyCacheAlone when it cannot (SQLite, or
+// PostgreSQL while its listener reconnects).
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string]*cachedKey // by HashKey
+}
+
+type cachedKey struct {
+	accountID int64
+	epoch     uint64
+	read      time.Time
+	key       sympoq.APIKey
+	user      sympoq.User
+}
+
+const (
+	keyCacheShared = 30 * time.Second
+	keyCacheAlone  = 2 * time.Second
+	maxCachedKeys  = 10000 // past it, the cache starts over
+)
+
+// get returns copies of the key and user cached for hash in the account,
+// if they are still current.
+func (c *keyCache) get(db *store.DB, accountID int64, hash string) (*sympoq.APIKey, *sympoq.User, bool) {
+	c.mu.Lock()
+	e := c.m[hash]
+	c.mu.Unlock()
+	if e == nil || e.accountID != accountID || e.epoch != db.AuthEpoch(accountID) {
+		return nil, nil, false
+	}
+	ttl := keyCacheAlone
+	if db.AuthShared() {
+		ttl = keyCacheShared
+	}
+	if time.Since(e.read) > ttl {
+		return nil, nil, false
+	}
+	k, u := e.key, e.user // copies: a caller may change its own
+	return &k, &u, true
+}
+
+func (c *keyCache) put(accountID int64, hash string, epoch uint64, k *sympoq.APIKey, u *sympoq.User) {
+	e := &cachedKey{accountID: accountID, epoch: epoch, read: time.Now(), key: *k, user: *u}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedKeys {
+		c.m = map[string]*cachedKey{}
+	}
+	c.m[hash] = e
+	c.mu.Unlock()
+}
+
+// touched records in the cached copy the use just written to the store.
+func (c *keyCache) touched(accountID int64, hash string, at time.Time, addr string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.m[hash]; e != nil && e.accountID == accountID {
+		ne := *e
+		ne.key.LastUsed, ne.key.LastAddr = at, addr
+		c.m[hash] = &ne
+	}
 }
 
 // APIKeyInput creates a key.

@@ -16,6 +16,7 @@ type Service struct {
 	logger *slog.Logger
 	blobs  *blob.Local
 	cfg    configCache
+	keys   keyCache // API keys as authenticated (auth.go)
 	// kbViews holds article views until they are written (kb.go).
 	kbViews viewCounter
 	inbound mailState // inbound mail (inbound.go)

@@ -127,7 +127,10 @@ func (tx *Tx) APIKeys(ctx context.Context, accountID, userID int64) ([]*sympoq.A
 func (tx *Tx) RevokeAPIKey(ctx context.Context, accountID, userID, id int64) error {
 	res, err := tx.exec(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND user_id = $3 AND id = $4 AND revoked_at IS NULL`,
 		micros(tx.now), accountID, userID, id)
-	return checkAffected(res, err, "api key")
+	if err := checkAffected(res, err, "api key"); err != nil {
+		return err
+	}
+	return tx.authChanged(ctx, accountID)
 }
 
 // TouchAPIKey records that a key was used, at most once per interval so

@@ -76,13 +76,19 @@ func (tx *Tx) CreateGroup(ctx context.Context, g *sympoq.Group) error {
 func (tx *Tx) UpdateGroup(ctx context.Context, g *sympoq.Group) error {
 	res, err := tx.exec(ctx, `UPDATE customer_groups SET name = $1, sequence = $2 WHERE account_id = $3 AND id = $4`,
 		g.Name, g.Sequence, g.AccountID, g.ID)
-	return checkAffected(res, err, "group")
+	if err := checkAffected(res, err, "group"); err != nil {
+		return err
+	}
+	return tx.authChanged(ctx, g.AccountID)
 }
 
 // DeleteGroup removes a group; its customers are left without one.
 func (tx *Tx) DeleteGroup(ctx context.Context, accountID, id int64) error {
 	res, err := tx.exec(ctx, `DELETE FROM customer_groups WHERE account_id = $1 AND id = $2`, accountID, id)
-	return checkAffected(res, err, "group")
+	if err := checkAffected(res, err, "group"); err != nil {
+		return err
+	}
+	return tx.authChanged(ctx, accountID)
 }
 
 // Group returns one customer group.

@@ -41,6 +41,9 @@ func (tx *Tx) UpdateQueue(ctx context.Context, q *sympoq.Queue) error {
 }
 
 func (tx *Tx) setQueuePermissions(ctx context.Context, q *sympoq.Queue) error {
+	if err := tx.authChanged(ctx, q.AccountID); err != nil {
+		return err
+	}
 	for i := range q.Permissions {
 		p := &q.Permissions[i]
 		p.Queue = q.ID
@@ -67,7 +70,10 @@ func (tx *Tx) setQueueAddresses(ctx context.Context, q *sympoq.Queue) error {
 // DeleteQueue removes a queue with its permissions and addresses.
 func (tx *Tx) DeleteQueue(ctx context.Context, accountID, id int64) error {
 	res, err := tx.exec(ctx, `DELETE FROM queues WHERE account_id = $1 AND id = $2`, accountID, id)
-	return checkAffected(res, err, "queue")
+	if err := checkAffected(res, err, "queue"); err != nil {
+		return err
+	}
+	return tx.authChanged(ctx, accountID)
 }
 
 // Queue returns one queue with its permissions and addresses.
@@ -160,6 +166,9 @@ func (tx *Tx) queues(ctx context.Context, accountID, only int64) ([]*sympoq.Queu
 
 // SetAgentPermissions replaces the queue roles of one agent.
 func (tx *Tx) SetAgentPermissions(ctx context.Context, accountID, agentID int64, perms []sympoq.QueuePermission) error {
+	if err := tx.authChanged(ctx, accountID); err != nil {
+		return err
+	}
 	if _, err := tx.exec(ctx, `DELETE FROM queue_permissions WHERE account_id = $1 AND agent_id = $2`, accountID, agentID); err != nil {
 		return err
 	}

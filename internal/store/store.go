@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
@@ -40,7 +41,14 @@ type DB struct {
 	ws, rs   *stmtCache // prepared statements of w and r: SQLite only
 	group    group      // SQLite's group committer (GroupTx)
 	// Now is the clock of every transaction; tests may pin it.
-	Now func() time.Time
+	Now      func() time.Time
+	errorLog atomic.Pointer[func(msg string, err error)] // SetErrorLog
+
+	auth          authEpochs    // AuthEpoch
+	authListening atomic.Bool   // AuthShared
+	dsn           string        // PostgreSQL: for the listener's own connection
+	authStop      chan struct{} // closed by Close
+	authDone      chan struct{} // closed when the listener has stopped
 }
 
 // Open connects to the database named by dsn: "sqlite:path", a path ending in
@@ -59,6 +67,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		p.SetConnMaxIdleTime(5 * time.Minute)
 		db.w, db.r = p, p
 		db.identity = postgresIdentity(dsn)
+		db.dsn = dsn
 	default:
 		db.dialect = SQLite
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
@@ -97,11 +106,20 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect %s: %w", db.dialect, err)
 	}
+	if db.dialect == Postgres {
+		db.authStop, db.authDone = make(chan struct{}), make(chan struct{})
+		go db.listenAuth(db.authStop, db.authDone)
+	}
 	return db, nil
 }
 
 // Close stops the group committer and closes both pools.
 func (db *DB) Close() error {
+	if db.authStop != nil {
+		close(db.authStop)
+		<-db.authDone
+		db.authStop = nil
+	}
 	db.stopGroup()
 	db.ws.close()
 	db.rs.close()
@@ -111,6 +129,10 @@ func (db *DB) Close() error {
 	}
 	return err
 }
+
+// SetErrorLog makes f hear of background trouble that has no caller to
+// return to (the PostgreSQL listener's lost connection).
+func (db *DB) SetErrorLog(f func(msg string, err error)) { db.errorLog.Store(&f) }
 
 // Dialect tells which engine is behind db.
 func (db *DB) Dialect() Dialect { return db.dialect }

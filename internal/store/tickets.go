@@ -129,12 +129,12 @@ func (tx *Tx) TicketWithEvents(ctx context.Context, accountID int64, display str
 	if id > 0 {
 		cond, args = `(t.display_id = $2 OR t.id = $4)`, append(args, id)
 	}
-	// One row per event (one with NULLs when there is none), the ticket and
-	// its customer repeated on each.
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+ticketColumns+`, `+userColumns+`, `+eventColumnsOuter+` FROM tickets t
-		JOIN users u ON u.id = t.customer_id AND u.account_id = t.account_id
-		LEFT JOIN events e ON e.account_id = t.account_id AND e.ticket_id = t.id AND ($3 OR e.visibility = 'public')
-		WHERE t.account_id = $1 AND `+cond+` ORDER BY t.id, e.id DESC`, args...)
+	// The events as one JSON array beside the ticket and its customer.
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+ticketColumns+`, `+userColumns+`,
+		(SELECT coalesce(json_agg(json_build_array(`+eventColumns+`) ORDER BY e.id DESC), '[]')
+		 FROM events e WHERE e.account_id = t.account_id AND e.ticket_id = t.id AND ($3 OR e.visibility = 'public'))
+		FROM tickets t JOIN users u ON u.id = t.customer_id AND u.account_id = t.account_id
+		WHERE t.account_id = $1 AND `+cond, args...)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -146,31 +146,22 @@ func (tx *Tx) TicketWithEvents(ctx context.Context, accountID int64, display str
 	}
 	var all []*found
 	for rows.Next() {
-		fd := &found{t: &sympoq.Ticket{}, u: &sympoq.User{}, evs: []*sympoq.Event{}}
-		e := &sympoq.Event{AccountID: accountID}
+		fd := &found{t: &sympoq.Ticket{}, u: &sympoq.User{}}
 		var ts ticketScan
 		var us userScan
-		var es eventScan
-		var eventID nullInt
-		evDests := es.dests(e)
-		evDests[0] = &eventID // NULL on the row of a ticket without events
-		if err := rows.Scan(append(append(ts.dests(fd.t), us.dests(fd.u)...), evDests...)...); err != nil {
+		var evJSON []byte
+		if err := rows.Scan(append(append(ts.dests(fd.t), us.dests(fd.u)...), &evJSON)...); err != nil {
 			return nil, nil, nil, err
 		}
-		if len(all) == 0 || all[len(all)-1].t.ID != fd.t.ID {
-			// A ticket's first row.
-			if err := ts.finish(fd.t); err != nil {
-				return nil, nil, nil, err
-			}
-			us.finish(fd.u)
-			all = append(all, fd)
+		if err := ts.finish(fd.t); err != nil {
+			return nil, nil, nil, err
 		}
-		if eventID.Valid {
-			e.ID = eventID.Int64
-			es.finish(e)
-			cur := all[len(all)-1]
-			cur.evs = append(cur.evs, e)
+		us.finish(fd.u)
+		var err error
+		if fd.evs, err = decodeEvents(accountID, evJSON); err != nil {
+			return nil, nil, nil, err
 		}
+		all = append(all, fd)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, nil, err
@@ -369,11 +360,36 @@ func (tx *Tx) Events(ctx context.Context, accountID, ticketID int64, f EventFilt
 const eventColumns = `e.id, e.ticket_id, e.created_at, e.action, e.description, e.body, e.applied_by, e.applied_name,
 	e.billable, e.attachment_id, e.visibility, e.rating`
 
-// eventColumnsOuter is eventColumns for the outer side of a LEFT JOIN:
-// NULL only where eventScan reads NULLs.
-const eventColumnsOuter = `e.id, coalesce(e.ticket_id, 0), e.created_at, coalesce(e.action, ''), coalesce(e.description, ''),
-	coalesce(e.body, ''), e.applied_by, coalesce(e.applied_name, ''), coalesce(e.billable, 0), e.attachment_id,
-	coalesce(e.visibility, ''), coalesce(e.rating, 0)`
+// decodeEvents reads events from a JSON array of arrays of eventColumns.
+func decodeEvents(accountID int64, b []byte) ([]*sympoq.Event, error) {
+	var rows [][12]json.RawMessage
+	if err := json.Unmarshal(b, &rows); err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	out := make([]*sympoq.Event, len(rows))
+	for i, r := range rows {
+		e := &sympoq.Event{AccountID: accountID}
+		var es eventScan
+		for j, d := range es.dests(e) {
+			if n, ok := d.(*nullInt); ok {
+				var v *int64
+				if err := json.Unmarshal(r[j], &v); err != nil {
+					return nil, fmt.Errorf("events: %w", err)
+				}
+				if v != nil {
+					*n = nullInt{Int64: *v, Valid: true}
+				}
+				continue
+			}
+			if err := json.Unmarshal(r[j], d); err != nil {
+				return nil, fmt.Errorf("events: %w", err)
+			}
+		}
+		es.finish(e)
+		out[i] = e
+	}
+	return out, nil
+}
 
 // eventScan holds what scanning eventColumns into an event needs besides
 // the event.

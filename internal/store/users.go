@@ -121,7 +121,7 @@ func (tx *Tx) UpdateUser(ctx context.Context, u *sympoq.User) error {
 	if u.IsAgent() {
 		return tx.SetAgentPermissions(ctx, u.AccountID, u.ID, u.Permissions)
 	}
-	return nil
+	return tx.authChanged(ctx, u.AccountID)
 }
 
 // User returns one user with an agent's queue permissions.
@@ -437,7 +437,10 @@ func (tx *Tx) loadAgentPermissions(ctx context.Context, accountID int64, us []*s
 func (tx *Tx) SetUserPassword(ctx context.Context, accountID, id int64, hash string) error {
 	res, err := tx.exec(ctx, `UPDATE users SET password_hash = $1, registered = (kind = 'customer' OR registered),
 		updated_at = $2 WHERE account_id = $3 AND id = $4`, hash, micros(tx.now), accountID, id)
-	return checkAffected(res, err, "user")
+	if err := checkAffected(res, err, "user"); err != nil {
+		return err
+	}
+	return tx.authChanged(ctx, accountID)
 }
 
 // inIDs is the condition "is one of ids" as placeholder $n and its
