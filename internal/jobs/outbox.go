@@ -22,6 +22,15 @@ const (
 	// message that is being sent.
 	defaultLease       = 5 * time.Minute
 	defaultSendTimeout = 2 * time.Minute
+	// defaultClaimBatch bounds one claim: the due messages taken at once,
+	// which the workers then send one by one. A claim is a write (an
+	// UPDATE of as many rows), and taking only as many messages as there
+	// were free workers made it one claim per message under load.
+	defaultClaimBatch = 64
+	// defaultWakeGather is how long a wake-up waits before it claims, so
+	// that the messages of the transactions that commit meanwhile are
+	// claimed with it.
+	defaultWakeGather = 20 * time.Millisecond
 )
 
 // Dispatcher delivers the outbox: the outbound messages the desk rendered
@@ -30,12 +39,17 @@ const (
 // enqueued per message.
 //
 // Once its runner starts, the dispatcher claims due messages for a lease
-// (store.ClaimOutbound), at most Workers at a time, sends each on its own
-// goroutine, and records the outcome, which ends the claim. It looks for
-// due messages when woken (Wake: the desk calls it after a transaction
-// that stored email commits), when a send ends while more were due, and
-// every Poll, which is how it finds the retries that fall due and the
-// messages of other processes. Any number of processes may run one on the
+// (store.ClaimOutbound), up to ClaimBatch in one claim, sends them on at
+// most Workers goroutines, and records each outcome, which ends that
+// message's claim. It looks for due messages once the ones it claimed are
+// handed out: when woken (Wake: the desk calls it after a transaction that
+// stored email commits; it waits 20 ms for more to commit first), after a
+// full claim, and every Poll, which is how it finds the retries that fall
+// due and the messages of other processes. Claiming as many as there were
+// free workers made it one claim (a write) per message under load, and
+// fell behind: during a burst of submissions most acknowledgements waited
+// for the burst to end. Messages claimed but not yet sent when the
+// dispatcher stops are given back. Any number of processes may run one on the
 // same database: a claim is exclusive until its lease ends, and the lease of
 // a process that died mid-send lapses, so another sends the message again.
 // Delivery is therefore at least once, always with the same Message-ID, by
@@ -71,6 +85,8 @@ type Dispatcher struct {
 	Lease time.Duration
 	// SendTimeout bounds one send; 0: 2 min.
 	SendTimeout time.Duration
+	// ClaimBatch bounds the messages one claim takes; 0: 64.
+	ClaimBatch int
 
 	once     sync.Once
 	wake     chan struct{}
@@ -147,7 +163,7 @@ func (d *Dispatcher) stop(ctx context.Context) error {
 func (d *Dispatcher) run(ctx context.Context) {
 	defer close(d.done)
 	defer d.cancel()
-	workers := d.workers()
+	workers, batch := d.workers(), cmp.Or(d.ClaimBatch, defaultClaimBatch)
 	poll := time.NewTicker(cmp.Or(d.Poll, defaultOutboxPoll))
 	defer poll.Stop()
 	// retry fires when the earliest retry this process scheduled is due,
@@ -157,29 +173,39 @@ func (d *Dispatcher) run(ctx context.Context) {
 	var retryAt time.Time
 	// finished carries each send's scheduled retry wait (0: none).
 	finished := make(chan time.Duration, workers)
-	busy, more := 0, true
+	// queue holds the claimed messages no worker has taken yet.
+	var queue []claimedMsg
+	busy := 0
+	due := true // messages may be due: claim once the queue is empty
+	var gather <-chan time.Time
 	for {
 		select {
 		case <-d.quit:
+			d.release(ctx, queue)
 			for ; busy > 0; busy-- {
 				<-finished
 			}
 			return
 		default:
 		}
-		if more && busy < workers {
-			ms, claimed, err := d.claim(ctx, workers-busy)
+		for busy < workers && len(queue) > 0 {
+			c := queue[0]
+			queue = queue[1:]
+			busy++
+			go func() { finished <- d.attempt(ctx, c.m, c.claimed) }()
+		}
+		if due && len(queue) == 0 {
+			ms, claimed, err := d.claim(ctx, batch)
 			if err != nil && ctx.Err() == nil && d.Logger != nil {
 				d.Logger.WarnContext(ctx, "outbox claim failed", "err", err)
 			}
-			// A full claim may have left more: claim again as soon as a
-			// worker is free.
-			more = err == nil && len(ms) == workers-busy
 			for _, m := range ms {
-				busy++
-				go func() { finished <- d.attempt(ctx, m, claimed) }()
+				queue = append(queue, claimedMsg{m: m, claimed: claimed})
 			}
-			if more && busy < workers {
+			// A full claim may have left more: claim again once the
+			// queue is empty.
+			due = err == nil && len(ms) == batch
+			if len(queue) > 0 && busy < workers {
 				continue
 			}
 		}
@@ -192,12 +218,33 @@ func (d *Dispatcher) run(ctx context.Context) {
 				retry.Reset(wait)
 			}
 		case <-retry.C:
-			retryAt, more = time.Time{}, true
+			retryAt, due = time.Time{}, true
 		case <-d.wake:
-			more = true
+			if gather == nil {
+				gather = time.After(defaultWakeGather)
+			}
+		case <-gather:
+			gather, due = nil, true
 		case <-poll.C:
-			more = true
+			due = true
 		}
+	}
+}
+
+// claimedMsg is a message claimed until claimed.
+type claimedMsg struct {
+	m       *sympoq.OutboundMessage
+	claimed time.Time
+}
+
+// release gives back the claims of messages that were claimed but not
+// sent when the dispatcher stops, so that another process need not wait
+// for their leases to lapse.
+func (d *Dispatcher) release(ctx context.Context, queue []claimedMsg) {
+	rec := context.WithoutCancel(ctx)
+	for _, c := range queue {
+		err := d.DB.GroupTx(rec, func(tx *store.Tx) error { return tx.ReleaseOutbound(rec, c.m.AccountID, c.m.ID, c.claimed) })
+		d.recorded(rec, c.m, err, "released")
 	}
 }
 

@@ -414,6 +414,41 @@ func TestOutboxStop(t *testing.T) {
 	})
 }
 
+// TestOutboxClaimsInBatches: the dispatcher claims the due messages in
+// one claim, not one per free worker, and gives back the claims of those
+// it has not begun to send when it stops.
+func TestOutboxClaimsInBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := &outboxEnv{t: t, ctx: context.Background(), db: db}
+		c, err := desk.New(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).CreateAccount(e.ctx, "acme", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.acct = c.Account.ID
+		ms := e.messages(6)
+		sender := &fakeSender{block: make(chan struct{}), began: make(chan string, len(ms))}
+		outbox := &jobs.Dispatcher{DB: db, Sender: sender, Workers: 1, ClaimBatch: 10, Poll: time.Hour}
+		r := newRunner(t, db, func(r *jobs.Runner) { jobs.RegisterOutbox(r, outbox) })
+		start(t, r)
+		<-sender.began // one worker: one send begins, the rest wait claimed
+		claimed := `SELECT count(*) FROM outbound_messages WHERE account_id = $1 AND status = 'queued' AND claimed_until > 0`
+		if n := count(t, db, claimed, e.acct); n != len(ms) {
+			t.Fatalf("%d of %d due messages claimed while the first is sent, want all in one claim", n, len(ms))
+		}
+		ctx, cancel := context.WithTimeout(e.ctx, 100*time.Millisecond)
+		defer cancel()
+		if err := r.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Stop = %v, want deadline exceeded (the send blocks)", err)
+		}
+		if n := count(t, db, claimed, e.acct); n != 0 {
+			t.Errorf("%d messages still claimed after Stop, want their claims given back", n)
+		}
+		if n := sender.total(); n != 0 {
+			t.Errorf("%d messages sent, want none", n)
+		}
+	})
+}
+
 // legacySendEmail is the job args of releases before the outbox dispatcher.
 type legacySendEmail struct {
 	AccountID int64 `json:"account_id"`
