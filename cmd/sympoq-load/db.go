@@ -73,6 +73,17 @@ func (db *database) ticketCount(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// outbox counts the account's outbound email by status: what the
+// submissions queued, and what the server delivered (sent or failed).
+func (db *database) outbox(ctx context.Context) (queued, delivered int, err error) {
+	err = db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE o.status = 'queued'), count(*) FILTER (WHERE o.status <> 'queued')
+		FROM outbound_messages o JOIN accounts a ON a.id = o.account_id WHERE a.name = $1`, accountName).Scan(&queued, &delivered)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count outbound email: %w", err)
+	}
+	return queued, delivered, nil
+}
+
 // ticketIDs reads the numeric ids of the account's tickets once, so that
 // the ticket workload picks existing tickets uniformly.
 func (db *database) ticketIDs(ctx context.Context) ([]int64, error) {

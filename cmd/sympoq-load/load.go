@@ -141,6 +141,9 @@ var mixes = map[string]mix{
 	"mixed":  {kTicket: 70, kList: 15, kSearch: 5, kSubmit: 10},
 }
 
+// submits reports whether the workload submits requests.
+func (m mix) submits() bool { return m[kSubmit] > 0 }
+
 func (m mix) pick(rng *rand.Rand) kind {
 	n := rng.IntN(100)
 	for k := kind(0); k < nKinds; k++ {
@@ -319,10 +322,15 @@ type phaseResult struct {
 	ToolCPU   float64  `json:"tool_cpu_cores"`
 	// For submit: the 201 rate as a percentage of the raw commit rate of
 	// one bare loop (the target's reference) and of concurrent loops.
-	OfCommitRate           *float64       `json:"percent_of_commit_rate,omitempty"`
-	OfConcurrentCommitRate *float64       `json:"percent_of_concurrent_commit_rate,omitempty"`
-	ErrorSamples           []string       `json:"error_samples,omitempty"`
-	Parts                  []*phaseResult `json:"parts,omitempty"` // per request kind, in a mixed workload
+	OfCommitRate           *float64 `json:"percent_of_commit_rate,omitempty"`
+	OfConcurrentCommitRate *float64 `json:"percent_of_concurrent_commit_rate,omitempty"`
+	// For phases that submit: the email the server delivered during the
+	// phase (its acknowledgements, and any backlog), and what was still
+	// queued at its end. Submissions outpacing delivery show as a queue.
+	EmailDelivered *int           `json:"email_delivered,omitempty"`
+	EmailQueued    *int           `json:"email_queued_after,omitempty"`
+	ErrorSamples   []string       `json:"error_samples,omitempty"`
+	Parts          []*phaseResult `json:"parts,omitempty"` // per request kind, in a mixed workload
 }
 
 func summarise(lat []time.Duration, errs int, elapsed time.Duration) *phaseResult {

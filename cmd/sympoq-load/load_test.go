@@ -131,11 +131,14 @@ func TestRun(t *testing.T) {
 		if (p.Name == "submit") != (p.OfCommitRate != nil) || (p.Name == "submit") != (p.OfConcurrentCommitRate != nil) {
 			t.Errorf("phase %s: percent of commit rate = %v", p.Name, p.OfCommitRate)
 		}
+		if submits := p.Name == "submit" || p.Name == "mixed"; submits != (p.EmailDelivered != nil && p.EmailQueued != nil) {
+			t.Errorf("phase %s: email delivered %v, queued %v", p.Name, p.EmailDelivered, p.EmailQueued)
+		}
 		if p.Name == "mixed" && len(p.Parts) != 4 {
 			t.Errorf("mixed has %d parts, want 4", len(p.Parts))
 		}
 	}
-	for _, want := range []string{"raw durable-commit rate", "submit:", "peak RSS"} {
+	for _, want := range []string{"raw durable-commit rate", "submit:", "email delivered during the phase", "peak RSS"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, &stdout)
 		}

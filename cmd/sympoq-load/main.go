@@ -255,9 +255,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			l.run(ctx, mixes[name], o.concurrency, o.warmup)
 		}
 		fmt.Fprintf(stdout, "phase %s: measuring for %s\n", name, o.duration)
+		_, sent0, err := db.outbox(ctx)
+		if err != nil {
+			return err
+		}
 		rss.reset()
 		cpu := startCPU(srv)
 		res := l.run(ctx, mixes[name], o.concurrency, o.duration)
+		if mixes[name].submits() {
+			queued, sent1, err := db.outbox(ctx)
+			if err != nil {
+				return err
+			}
+			delivered := sent1 - sent0
+			res.EmailDelivered, res.EmailQueued = &delivered, &queued
+		}
 		res.Name = name
 		res.setRSS(rss)
 		res.ServerCPU, res.ToolCPU = cpu.cores(res.Seconds)

@@ -63,6 +63,10 @@ func (r *report) write(w io.Writer, path string) error {
 				fmt.Fprintf(w, "%s: %.0f acknowledged (201) a second = %.0f%% of the raw durable-commit rate of one loop (%.0f%% of the concurrent loops')\n",
 					p.Name, p.OKRate, *p.OfCommitRate, *p.OfConcurrentCommitRate)
 			}
+			if p.EmailDelivered != nil {
+				fmt.Fprintf(w, "%s: %d email delivered during the phase (%.0f a second), %d still queued at its end\n",
+					p.Name, *p.EmailDelivered, float64(*p.EmailDelivered)/p.Seconds, *p.EmailQueued)
+			}
 			for _, s := range p.ErrorSamples {
 				fmt.Fprintf(w, "%s error: %s\n", p.Name, s)
 			}
