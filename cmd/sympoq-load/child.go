@@ -29,7 +29,8 @@ type child struct {
 
 // startChild runs bin serve on a free loopback port against dsn and waits
 // until /readyz answers 200.
-func startChild(ctx context.Context, bin, dsn, key string, stderr io.Writer) (*child, error) {
+// extra are further arguments of serve.
+func startChild(ctx context.Context, bin, dsn, key string, extra []string, stderr io.Writer) (*child, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -40,7 +41,7 @@ func startChild(ctx context.Context, bin, dsn, key string, stderr io.Writer) (*c
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", dsn, "--data-dir", dataDir)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--db", dsn, "--data-dir", dataDir}, extra...)...)
 	cmd.Env = append(os.Environ(), "SYMPOQ_ADMIN_API_KEY="+key, "SYMPOQ_LOG_LEVEL=error", "SYMPOQ_LOG_FORMAT=text")
 	cmd.Stdout = io.Discard // the credentials banner; the key is fixed
 	cmd.Stderr = stderr     // errors only

@@ -103,7 +103,7 @@ func TestRun(t *testing.T) {
 	// tool writes too: the buffers must be safe for that.
 	var stdout, stderr lockedBuffer
 	args := []string{"-db", "sqlite:" + filepath.Join(dir, "load.db"), "-tickets", "60", "-customers", "20",
-		"-concurrency", "2", "-duration", "300ms", "-warmup", "0", "-settle", "0", "-probe", "300ms", "-bin", bin, "-json", jsonPath}
+		"-concurrency", "2", "-duration", "300ms", "-warmup", "0", "-settle", "0", "-probe", "300ms", "-smtp-sink", "-bin", bin, "-json", jsonPath}
 	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
 		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, &stdout, &stderr)
 	}

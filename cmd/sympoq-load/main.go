@@ -50,6 +50,7 @@ type options struct {
 	duration    time.Duration
 	warmup      time.Duration
 	settle      time.Duration
+	smtpSink    bool
 	probe       time.Duration
 	server, key string
 	bin         string
@@ -68,6 +69,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.concurrency, "concurrency", 16, "concurrent workers in every phase and in the commit probe")
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long each phase runs")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each phase")
+	fs.BoolVar(&o.smtpSink, "smtp-sink", false, "with -bin: the server sends its email over SMTP to a sink in this tool that keeps nothing, as to a relay, instead of into its outbox directory")
 	fs.DurationVar(&o.settle, "settle", 3*time.Minute, "before the probe and each phase, wait at most this long for the machine to go idle (0: do not wait)")
 	fs.DurationVar(&o.probe, "probe", 5*time.Second, "how long the raw commit probe runs (0: skip it)")
 	fs.StringVar(&o.server, "server", "", "URL of a running server (instead of -bin)")
@@ -146,9 +148,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	base := strings.TrimRight(o.server, "/")
+	var extra []string
+	if o.smtpSink {
+		sink, err := startSink()
+		if err != nil {
+			return err
+		}
+		defer sink.close()
+		extra = append(extra, "--smtp-url", sink.url())
+		fmt.Fprintf(stdout, "email: to an SMTP sink on %s\n", sink.addr)
+	}
 	startServer := func() error {
 		var err error
-		if srv, err = startChild(ctx, o.bin, o.db, o.key, stderr); err != nil {
+		if srv, err = startChild(ctx, o.bin, o.db, o.key, extra, stderr); err != nil {
 			return err
 		}
 		base = srv.url

@@ -12,9 +12,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // TLSMode is how an SMTP connection is secured.
@@ -151,8 +153,13 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
-// SMTPSender delivers mail over SMTP with go-mail: one connection per
-// message, STARTTLS or implicit TLS as configured, and authentication.
+// SMTPSender delivers mail over SMTP with go-mail, STARTTLS or implicit
+// TLS as configured, and authentication. It keeps the connections it has
+// opened for the next messages (up to smtpIdleConns of them, each for at
+// most smtpIdleTime idle): a connection per message paid the TCP and TLS
+// handshakes, EHLO and AUTH for every acknowledgement. A kept connection is
+// checked (NOOP) before each message; one that went stale is closed and
+// the message goes over a new one.
 type SMTPSender struct {
 	Config SMTPConfig
 	// TLSConfig, if set, is used for the connection (its ServerName
@@ -160,7 +167,23 @@ type SMTPSender struct {
 	TLSConfig *tls.Config
 	Timeout   time.Duration // per connection; 0: 30 s
 	Logger    *slog.Logger  // nil: no log
+
+	mu     sync.Mutex
+	gm     *gomail.Client // the connection settings, made once
+	idle   []idleConn     // open connections between messages
+	opened int            // connections dialled, for tests
 }
+
+// idleConn is a kept connection and when it was last used.
+type idleConn struct {
+	c    *smtp.Client
+	used time.Time
+}
+
+const (
+	smtpIdleConns = 8
+	smtpIdleTime  = 30 * time.Second
+)
 
 // NewSMTPSender parses rawURL into a sender.
 func NewSMTPSender(rawURL string, logger *slog.Logger) (*SMTPSender, error) {
@@ -182,11 +205,31 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return &PermanentError{err}
 	}
-	client, err := s.client()
+	gm, err := s.settings()
 	if err != nil {
 		return err
 	}
-	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+	conn := s.take()
+	if conn != nil {
+		err = gm.SendWithSMTPClient(conn, msg)
+		var se *gomail.SendError
+		if errors.As(err, &se) && se.Reason == gomail.ErrConnCheck {
+			// The server closed it meanwhile: a new one.
+			_ = gm.CloseWithSMTPClient(conn)
+			conn = nil
+		}
+	}
+	if conn == nil {
+		if conn, err = gm.DialToSMTPClientWithContext(ctx); err != nil {
+			return fmt.Errorf("smtp %s: dial failed: %w", s.Config.Host, err)
+		}
+		s.mu.Lock()
+		s.opened++
+		s.mu.Unlock()
+		err = gm.SendWithSMTPClient(conn, msg)
+	}
+	if err != nil {
+		_ = gm.CloseWithSMTPClient(conn)
 		// Only a refusal of this recipient or this message is permanent; a
 		// refused login or sender is the deployment's configuration, which
 		// may be fixed while the retries run.
@@ -197,10 +240,59 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 		}
 		return fmt.Errorf("smtp %s: %w", s.Config.Host, err)
 	}
+	s.keep(gm, conn)
 	if s.Logger != nil {
 		s.Logger.InfoContext(ctx, "mail sent", "to", m.To.Address, "subject", m.Subject, "smtp_host", s.Config.Host)
 	}
 	return nil
+}
+
+// settings returns the go-mail client that holds the connection settings.
+func (s *SMTPSender) settings() (*gomail.Client, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gm == nil {
+		gm, err := s.client()
+		if err != nil {
+			return nil, err
+		}
+		s.gm = gm
+	}
+	return s.gm, nil
+}
+
+// take returns a kept connection that has not been idle too long, closing
+// those that have; nil when there is none.
+func (s *SMTPSender) take() *smtp.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.idle) > 0 {
+		ic := s.idle[len(s.idle)-1]
+		s.idle = s.idle[:len(s.idle)-1]
+		if time.Since(ic.used) < smtpIdleTime {
+			return ic.c
+		}
+		_ = s.gm.CloseWithSMTPClient(ic.c)
+	}
+	return nil
+}
+
+// keep puts a connection that just delivered a message back for the next.
+func (s *SMTPSender) keep(gm *gomail.Client, c *smtp.Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.idle) >= smtpIdleConns {
+		_ = gm.CloseWithSMTPClient(c)
+		return
+	}
+	s.idle = append(s.idle, idleConn{c: c, used: time.Now()})
+}
+
+// Opened counts the connections s has dialled.
+func (s *SMTPSender) Opened() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opened
 }
 
 func (s *SMTPSender) client() (*gomail.Client, error) {

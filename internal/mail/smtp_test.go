@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	netmail "net/mail"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -139,6 +140,63 @@ func TestSMTPSenderStartTLS(t *testing.T) {
 	}
 	if strings.Join(types, "|") != "text/plain:plain text|text/html:<p>html</p>" {
 		t.Errorf("parts = %q", types)
+	}
+}
+
+// TestSMTPSenderKeepsConnections: messages in a row share one connection
+// (with its TLS and login), several senders at once open a few, and a
+// connection the server closed meanwhile is replaced without failing the
+// message.
+func TestSMTPSenderKeepsConnections(t *testing.T) {
+	serverTLS, pool := mailtest.Certificate(t)
+	srv := mailtest.Start(t, mailtest.Options{TLS: serverTLS, Users: map[string]string{"desk": "s3cret"},
+		IdleTimeout: 500 * time.Millisecond})
+	c, err := mail.ParseSMTPURL(fmt.Sprintf("smtp://desk:s3cret@%s:%d?tls=starttls", srv.Host, srv.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &mail.SMTPSender{Config: c, TLSConfig: &tls.Config{RootCAs: pool}, Timeout: 5 * time.Second}
+	send := func(i int) {
+		m := testOutMessage()
+		m.MessageID = fmt.Sprintf("<m%d@acme.test>", i)
+		if err := s.Send(context.Background(), m); err != nil {
+			t.Errorf("Send %d: %v", i, err)
+		}
+	}
+	for i := range 5 {
+		send(i)
+	}
+	srv.Wait(t, 5, 5*time.Second)
+	if n := s.Opened(); n != 1 {
+		t.Errorf("5 messages in a row opened %d connections, want 1", n)
+	}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() { defer wg.Done(); send(10 + i) }()
+	}
+	wg.Wait()
+	srv.Wait(t, 25, 5*time.Second)
+	if n := s.Opened(); n > 21 || n < 1 {
+		t.Errorf("%d connections for 20 concurrent messages", n)
+	}
+	opened := s.Opened()
+	time.Sleep(time.Second) // the server closes the idle sessions
+	send(99)
+	ms := srv.Wait(t, 26, 5*time.Second)
+	if n := s.Opened(); n != opened+1 {
+		t.Errorf("after the server closed the idle connections, %d new ones, want 1", n-opened)
+	}
+	seen := map[string]bool{}
+	for _, m := range ms {
+		if id := m.Header.Get("Message-Id"); seen[id] {
+			t.Errorf("%s delivered twice", id)
+		} else {
+			seen[id] = true
+		}
+		if !m.TLS || m.User != "desk" {
+			t.Errorf("%s: TLS %v, user %q", m.Header.Get("Message-Id"), m.TLS, m.User)
+		}
 	}
 }
 

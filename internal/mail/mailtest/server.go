@@ -47,6 +47,9 @@ type Options struct {
 	// Reject, if set, answers RCPT TO: a non-nil error refuses the
 	// recipient (an *smtp.SMTPError sets the reply code).
 	Reject func(rcpt string) error
+	// IdleTimeout, if set, closes a session that sends nothing for that
+	// long (default 10 s).
+	IdleTimeout time.Duration
 }
 
 // Server is a running capture server.
@@ -83,6 +86,9 @@ func Start(t testing.TB, opts Options) *Server {
 		s.srv.TLSConfig = opts.TLS
 	}
 	s.srv.ReadTimeout, s.srv.WriteTimeout = 10*time.Second, 10*time.Second
+	if opts.IdleTimeout > 0 {
+		s.srv.ReadTimeout = opts.IdleTimeout
+	}
 	s.srv.MaxMessageBytes = 10 << 20
 	// Auth is offered only after STARTTLS when TLS is configured.
 	s.srv.AllowInsecureAuth = opts.TLS == nil || opts.Implicit
