@@ -102,3 +102,77 @@ func TestKeyCacheChanges(t *testing.T) {
 		waitFor("revocation", func() bool { _, err := auth(there); return sympoq.ErrorCode(err) == sympoq.EUnauthorized })
 	})
 }
+
+// TestCustomerCardsChanges: ticket lists show each customer from a cache,
+// yet a renamed customer or group shows at once in the process that made
+// the change, and soon in another.
+func TestCustomerCardsChanges(t *testing.T) {
+	storetest.EachShared(t, func(t *testing.T, db, other *store.DB) {
+		ctx := context.Background()
+		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+		here, there := desk.New(db, noAutoJobs{}, logger), desk.New(other, noAutoJobs{}, logger)
+		c, err := here.CreateAccount(ctx, "default", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys := desk.System(c.Account.ID)
+		g, err := here.SaveGroup(ctx, sys, 0, desk.ItemInput{Name: desk.Some("Acme")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cust, err := here.CreateUser(ctx, sys, sympoq.KindCustomer, desk.UserInput{Name: desk.Some("Carl"),
+			Email: desk.Some("carl@example.com"), Group: desk.Some(desk.Ref{ID: g.ID})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := here.Submit(ctx, sys, desk.SubmitInput{Description: desk.Some("help"),
+			Customer: desk.Some(desk.CustomerInput{ID: desk.Some(cust.ID)})}); err != nil {
+			t.Fatal(err)
+		}
+		shown := func(d *desk.Service) (name, group string) {
+			t.Helper()
+			vs, _, _, err := d.Tickets(ctx, sys, desk.TicketList{TicketFilter: store.TicketFilter{Limit: 10}})
+			if err != nil || len(vs) != 1 {
+				t.Fatalf("list: %d tickets, %v", len(vs), err)
+			}
+			return vs[0].CustomerUser.Name, vs[0].CustomerUser.Group
+		}
+		for _, d := range []*desk.Service{here, there} {
+			if n, gr := shown(d); n != "Carl" || gr != "Acme" {
+				t.Fatalf("shown as %q of %q", n, gr)
+			}
+		}
+		within := 3 * time.Second
+		if db.Dialect() == store.Postgres {
+			within = time.Second
+		}
+		waitFor := func(what string, d *desk.Service, name, group string) {
+			t.Helper()
+			start := time.Now()
+			for {
+				n, gr := shown(d)
+				if n == name && gr == group {
+					return
+				}
+				if time.Since(start) > within {
+					t.Fatalf("%s: still shown as %q of %q after %s", what, n, gr, within)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		if _, err := here.UpdateUser(ctx, sys, sympoq.KindCustomer, cust.ID, desk.UserInput{Name: desk.Some("Carla")}); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := shown(here); n != "Carla" {
+			t.Fatalf("renamed here, shown here as %q", n)
+		}
+		waitFor("customer renamed in the other process", there, "Carla", "Acme")
+		if _, err := there.SaveGroup(ctx, sys, g.ID, desk.ItemInput{Name: desk.Some("Acme Corp")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, gr := shown(there); gr != "Acme Corp" {
+			t.Fatalf("group renamed there, shown there as %q", gr)
+		}
+		waitFor("group renamed in the other process", here, "Carla", "Acme Corp")
+	})
+}

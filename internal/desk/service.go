@@ -16,7 +16,8 @@ type Service struct {
 	logger *slog.Logger
 	blobs  *blob.Local
 	cfg    configCache
-	keys   keyCache // API keys as authenticated (auth.go)
+	keys   keyCache  // API keys as authenticated (auth.go)
+	cards  cardCache // customers as lists show them (cards.go)
 	// kbViews holds article views until they are written (kb.go).
 	kbViews viewCounter
 	inbound mailState // inbound mail (inbound.go)

@@ -28,7 +28,8 @@ const (
 type TicketView struct {
 	*sympoq.Ticket
 	// CustomerUser is the ticket's customer; in the views of Tickets (a
-	// list) only the fields store.CustomerCards reads are set.
+	// list) only the fields store.CustomerCards reads are set, and the
+	// value is shared with other requests (cardCache): read only.
 	CustomerUser *sympoq.User
 	Events       []*sympoq.Event
 	ForCustomer  bool // customers see no internal events and no notes
@@ -271,13 +272,13 @@ func (s *Service) Tickets(ctx context.Context, a Actor, q TicketList) ([]*Ticket
 	if err != nil {
 		return nil, "", 0, err
 	}
-	// The page's customers in one query, each only as far as a list
-	// shows it (store.CustomerCards).
+	// The page's customers, each only as far as a list shows it, from the
+	// cache or in one query (cards.go).
 	ids := make([]int64, 0, len(ts))
 	for _, t := range ts {
 		ids = append(ids, t.Customer)
 	}
-	users, err := tx.CustomerCards(ctx, a.AccountID, ids)
+	users, err := s.customerCards(ctx, tx, a.AccountID, ids)
 	if err != nil {
 		return nil, "", 0, err
 	}
