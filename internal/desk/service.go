@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"log/slog"
+	"runtime"
 
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/blob"
@@ -18,6 +19,8 @@ type Service struct {
 	cfg    configCache
 	keys   keyCache  // API keys as authenticated (auth.go)
 	cards  cardCache // customers as lists show them (cards.go)
+	// searches holds a token per full-text search in progress (Tickets).
+	searches chan struct{}
 	// kbViews holds article views until they are written (kb.go).
 	kbViews viewCounter
 	inbound mailState // inbound mail (inbound.go)
@@ -31,7 +34,7 @@ type Service struct {
 
 // New returns the use cases over db, enqueuing background work on jobs.
 func New(db *store.DB, jobs Enqueuer, logger *slog.Logger, opts ...Option) *Service {
-	s := &Service{db: db, jobs: jobs, logger: logger}
+	s := &Service{db: db, jobs: jobs, logger: logger, searches: make(chan struct{}, runtime.NumCPU())}
 	for _, o := range opts {
 		o(s)
 	}

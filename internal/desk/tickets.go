@@ -258,6 +258,18 @@ func (s *Service) Tickets(ctx context.Context, a Actor, q TicketList) ([]*Ticket
 		q.Group = g.ID
 	}
 	sc := scope(a, set)
+	if strings.TrimSpace(q.Q) != "" {
+		// A search may read many tickets; as many run at once as there
+		// are processors, so that a burst of slow ones waits its turn
+		// instead of taking every reader and processor from the requests
+		// that take a millisecond.
+		select {
+		case s.searches <- struct{}{}:
+			defer func() { <-s.searches }()
+		case <-ctx.Done():
+			return nil, "", 0, ctx.Err()
+		}
+	}
 	ts, next, err := tx.Tickets(ctx, a.AccountID, sc, q.TicketFilter)
 	if err != nil {
 		return nil, "", 0, err
