@@ -152,22 +152,87 @@ func (tx *Tx) tickets(ctx context.Context, accountID int64, scope TicketScope, f
 		}
 	}
 	if plan.window > 0 && s.dialect == SQLite {
-		ts, err := tx.ticketRows(ctx, l.windowSQL(w.clone(), s, plan.window))
-		if err != nil || len(ts) > limit {
+		ts, done, err := tx.slide(ctx, l, w, s, plan.window, plan.slide)
+		if err != nil || done {
 			return l.pageErr(ts, err)
 		}
 	}
-	if plan.wide > 0 {
-		st := l.walkSQL(w.clone(), s, plan.wide)
-		if s.dialect == SQLite {
-			st = l.windowSQL(w.clone(), s, plan.wide)
-		}
-		ts, err := tx.ticketRows(ctx, st)
+	if plan.wide > 0 && s.dialect == Postgres {
+		ts, err := tx.ticketRows(ctx, l.walkSQL(w.clone(), s, plan.wide))
 		if err != nil || len(ts) > limit {
 			return l.pageErr(ts, err)
 		}
 	}
 	return l.pageErr(tx.ticketRows(ctx, l.collectSQL(w, s)))
+}
+
+// slide is SQLite's window plan, a slice of the list at a time, as long
+// as the slices cover at most size+budget tickets in all; each slice's
+// matches are kept, in list order. A slice is read as a window
+// (windowSQL) only if FTS5 has a match anywhere in its id range;
+// otherwise it is passed over having read its ids alone (about a third of
+// a microsecond a ticket, against a window's microsecond or collecting
+// every match), and the next slice is four times larger. That is what
+// makes a burst of new tickets without the word, a run of one kind at the
+// head of the list, cost little. A large slice with a match is not read
+// but tried again a quarter as large, down to size, so that a window never
+// reads much more than a page needs. It reports done when the page is full or the list ended;
+// otherwise the matches must be collected.
+func (tx *Tx) slide(ctx context.Context, l ticketList, w *where, s *search, size, budget int) ([]*sympoq.Ticket, bool, error) {
+	var found []*sympoq.Ticket
+	var bound *ticketCursor
+	op := ">"
+	if l.dir == "DESC" {
+		op = "<"
+	}
+	n := size
+	for covered := 0; covered < size+budget; {
+		ws := w.clone()
+		if bound != nil {
+			ws.and(fmt.Sprintf("(%s, t.id) %s (%s, %s)", l.expr, op, ws.arg(bound.V), ws.arg(bound.ID)))
+		}
+		head := fmt.Sprintf(`SELECT t.id FROM %s WHERE %s ORDER BY %s LIMIT %d`, l.from, ws.String(), l.order(l.expr), n)
+		var got int
+		var lo, hi nullInt
+		if err := tx.q.QueryRowContext(ctx, `SELECT count(*), min(id), max(id) FROM (`+head+`)`, ws.args...).Scan(&got, &lo, &hi); err != nil {
+			return nil, false, err
+		}
+		if got == 0 {
+			return found, true, nil // the list ended
+		}
+		var match bool
+		if err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH $1 AND rowid BETWEEN $2 AND $3)`,
+			s.text, lo.Int64, hi.Int64).Scan(&match); err != nil {
+			return nil, false, err
+		}
+		next := 4 * n
+		if match {
+			if n > size {
+				n = max(size, n/4) // a smaller slice from the same place
+				continue
+			}
+			ts, err := tx.ticketRows(ctx, l.windowSQL(ws.clone(), s, n))
+			if err != nil {
+				return nil, false, err
+			}
+			if found = append(found, ts...); len(found) > l.limit {
+				return found, true, nil
+			}
+			next = size
+		}
+		if got < n {
+			return found, true, nil // the list ended in this slice
+		}
+		var last ticketCursor
+		if err := tx.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT %s, t.id FROM %s WHERE %s ORDER BY %s LIMIT 1 OFFSET %d`,
+			l.expr, l.from, ws.String(), l.order(l.expr), n-1), ws.args...).Scan(&last.V, &last.ID); err != nil {
+			return nil, false, err
+		}
+		bound = &last
+		covered += n
+		n = next
+	}
+	return nil, false, nil
 }
 
 // ticketList is the shape of one list query: its table, order and page.
@@ -214,20 +279,17 @@ const (
 )
 
 // searchPlan is how a search reads its page: walk at most walk tickets
-// (0: do not), then on SQLite try a window of that many tickets (0: do not)
-// and a wide one of wide tickets (0: do not), then collect.
+// (0: do not); on SQLite, read a window of that many tickets (0: do not)
+// and slide on over at most slide more (see Tx.slide); on PostgreSQL a
+// wide walk of wide tickets (0: do not); then collect.
 type searchPlan struct {
-	walk, window, wide int
+	walk, window, slide, wide int
 }
 
-// wideWindow is the second window of SQLite, for a word that is common
-// (the sample found it often) but missing from the head of the list: the
-// newest tickets came in a burst of one kind, say. Collecting a word found
-// in most tickets reads and sorts every one of them (440 ms for a word in
-// 700,000 of a million); a window of 20,000 tickets costs about 3 ms per
-// thousand (60-150 ms) and finds the page there unless the word is rare
-// after all.
-const wideWindow = 20000
+// slideMatches is how many head tickets the SQLite slide may cover for
+// each match the sample predicts: passing over a ticket costs about a
+// third of collecting a match, reading a slice with matches about twice.
+const slideMatches = 2
 
 // wideWalk bounds PostgreSQL's wide walk: a ticket's test is its own
 // tsvector, so 50,000 tickets cost some tens of milliseconds.
@@ -335,16 +397,14 @@ func sqlitePlan(limit int, top int64, hits int) *searchPlan {
 	share := float64(hits) / float64(n)
 	page := float64(limit + 1)
 	size := int(min(walkSlack*page/share, walkMaxPages*page))
-	// The wide window is worth it where collecting is dear: the sample
-	// says the word is in at least wideShare of wideWindow or more tickets.
-	wide := 0
-	if share*float64(top) >= wideMatches && top > int64(wideWindow) {
-		wide = wideWindow
-	}
+	// The slide covers what collecting would cost at most; a word the
+	// sample found among the head (where the window finds it) never gets
+	// far.
+	slide := int(min(slideMatches*share*float64(top), float64(top)))
 	if page/share*sqliteProbeCost < share*float64(top) {
-		return &searchPlan{walk: size, wide: wide}
+		return &searchPlan{walk: size, window: size, slide: slide}
 	}
-	return &searchPlan{window: size, wide: wide}
+	return &searchPlan{window: size, slide: slide}
 }
 
 // plainSQL reads the page in the sort's index order.

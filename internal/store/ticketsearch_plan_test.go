@@ -20,12 +20,12 @@ func TestSQLitePlan(t *testing.T) {
 	}{
 		{"no ticket", 50, 0, 0, searchPlan{}},
 		{"no match in the sample: collect", 50, 1_000_000, 0, searchPlan{}},
-		{"one in a hundred at a million: window", 50, 1_000_000, 40, searchPlan{window: 2040}},
-		{"one in ten at a million: window, then a wide one", 50, 1_000_000, 400, searchPlan{window: 1530, wide: wideWindow}},
-		{"seven in ten at a million: walk, then a wide window", 50, 1_000_000, 2800, searchPlan{walk: 218, wide: wideWindow}},
-		{"seven in ten at 50,000: window", 50, 50_000, 2800, searchPlan{window: 218}},
-		{"every ticket, page of 10", 10, 1_000_000, 4000, searchPlan{walk: 33, wide: wideWindow}},
-		{"fewer tickets than the sample", 50, 300, 300, searchPlan{window: 153}},
+		{"one in a hundred at a million: window, sliding over twice the matches", 50, 1_000_000, 40, searchPlan{window: 2040, slide: 20_000}},
+		{"one in ten at a million: window and slide", 50, 1_000_000, 400, searchPlan{window: 1530, slide: 200_000}},
+		{"seven in ten at a million: walk, then window and slide over every ticket", 50, 1_000_000, 2800, searchPlan{walk: 218, window: 218, slide: 1_000_000}},
+		{"seven in ten at 50,000: window", 50, 50_000, 2800, searchPlan{window: 218, slide: 50_000}},
+		{"every ticket, page of 10", 10, 1_000_000, 4000, searchPlan{walk: 33, window: 33, slide: 1_000_000}},
+		{"fewer tickets than the sample", 50, 300, 300, searchPlan{window: 153, slide: 300}},
 	} {
 		if got := sqlitePlan(c.limit, c.top, c.hits); *got != c.want {
 			t.Errorf("%s: sqlitePlan(%d, %d, %d) = %+v, want %+v", c.name, c.limit, c.top, c.hits, *got, c.want)

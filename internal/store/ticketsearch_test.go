@@ -262,11 +262,13 @@ func TestTicketSearch(t *testing.T) {
 		}
 		queries := []string{"common", "mid", "rare", "secretword", "both", "Common MID", "acme common", "nothing"}
 		plans := []struct {
-			name         string
-			walk, window int
+			name                string
+			walk, window, slide int
 		}{
-			{"collect", 0, 0}, {"walk", 1000, 0}, {"walk cut short", 9, 0}, {"window", 0, 1000},
-			{"window cut short", 0, 9}, {"walk and window cut short", 5, 9}, {"chosen", -1, -1},
+			{"collect", 0, 0, 0}, {"walk", 1000, 0, 0}, {"walk cut short", 9, 0, 0}, {"window", 0, 1000, 0},
+			{"window cut short", 0, 9, 0}, {"walk and window cut short", 5, 9, 0},
+			{"slide from small windows", 0, 3, 1000}, {"slide cut short", 0, 2, 20}, {"walk, then slide", 4, 3, 1000},
+			{"chosen", -1, -1, -1},
 		}
 		for _, sc := range scopes {
 			for _, fl := range filters {
@@ -285,7 +287,7 @@ func TestTicketSearch(t *testing.T) {
 								if p.walk < 0 {
 									ts, next, err = db.Read().TicketsChosen(ctx, f.account, sc.scope, flt)
 								} else {
-									ts, next, err = db.Read().TicketsPlan(ctx, f.account, sc.scope, flt, p.walk, p.window)
+									ts, next, err = db.Read().TicketsPlan(ctx, f.account, sc.scope, flt, p.walk, p.window, p.slide)
 								}
 								if err != nil {
 									t.Fatalf("%s, %s, q=%q, %s: %v", sc.name, fl.name, q, p.name, err)
