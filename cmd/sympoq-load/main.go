@@ -141,6 +141,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	var extra []string
+	if o.smtpSink {
+		sink, err := startSink()
+		if err != nil {
+			return err
+		}
+		// Closed after the server has stopped sending to it (defers run
+		// last first).
+		defer sink.close()
+		extra = append(extra, "--smtp-url", sink.url())
+		fmt.Fprintf(stdout, "email: to an SMTP sink on %s\n", sink.addr)
+	}
 	var srv *child
 	defer func() {
 		if srv != nil {
@@ -148,16 +160,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	base := strings.TrimRight(o.server, "/")
-	var extra []string
-	if o.smtpSink {
-		sink, err := startSink()
-		if err != nil {
-			return err
-		}
-		defer sink.close()
-		extra = append(extra, "--smtp-url", sink.url())
-		fmt.Fprintf(stdout, "email: to an SMTP sink on %s\n", sink.addr)
-	}
 	startServer := func() error {
 		var err error
 		if srv, err = startChild(ctx, o.bin, o.db, o.key, extra, stderr); err != nil {
