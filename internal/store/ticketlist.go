@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -158,26 +159,29 @@ func (tx *Tx) tickets(ctx context.Context, accountID int64, scope TicketScope, f
 		}
 	}
 	if plan.wide > 0 && s.dialect == Postgres {
-		ts, err := tx.ticketRows(ctx, l.walkSQL(w.clone(), s, plan.wide))
-		if err != nil || len(ts) > limit {
+		ts, done, err := tx.slide(ctx, l, w, s, plan.wide, plan.slide)
+		if err != nil || done {
 			return l.pageErr(ts, err)
 		}
 	}
 	return l.pageErr(tx.ticketRows(ctx, l.collectSQL(w, s)))
 }
 
-// slide is SQLite's window plan, a slice of the list at a time, as long
-// as the slices cover at most size+budget tickets in all; each slice's
-// matches are kept, in list order. A slice is read as a window
-// (windowSQL) only if FTS5 has a match anywhere in its id range;
-// otherwise it is passed over having read its ids alone (about a third of
-// a microsecond a ticket, against a window's microsecond or collecting
-// every match), and the next slice is four times larger. That is what
-// makes a burst of new tickets without the word, a run of one kind at the
-// head of the list, cost little. A large slice with a match is not read
-// but tried again a quarter as large, down to size, so that a window never
-// reads much more than a page needs. It reports done when the page is full or the list ended;
-// otherwise the matches must be collected.
+// slide reads the list a slice at a time, as long as the slices cover at
+// most size+budget tickets in all, and keeps each slice's matches, in list
+// order. On PostgreSQL each slice is walked (walkSQL), the first size
+// tickets and then four times as many each time. On SQLite a slice is
+// read as a window (windowSQL) only if FTS5 has a match anywhere in its id
+// range; otherwise it is passed over having read its ids alone (about a
+// third of a microsecond a ticket, against a window's microsecond or the
+// collection of every match), and the next slice is four times larger; a
+// large slice with a match is not read but tried again a quarter as large,
+// down to size, so that a window never reads much more than a page needs.
+// Either way a burst of new tickets without the word, a run of one kind at
+// the head of the list, is crossed at a bounded cost per ticket, and a
+// walk or window that starts again at the head never re-reads it. It
+// reports done when the page is full or the list ended; otherwise the
+// matches must be collected.
 func (tx *Tx) slide(ctx context.Context, l ticketList, w *where, s *search, size, budget int) ([]*sympoq.Ticket, bool, error) {
 	var found []*sympoq.Ticket
 	var bound *ticketCursor
@@ -191,41 +195,51 @@ func (tx *Tx) slide(ctx context.Context, l ticketList, w *where, s *search, size
 		if bound != nil {
 			ws.and(fmt.Sprintf("(%s, t.id) %s (%s, %s)", l.expr, op, ws.arg(bound.V), ws.arg(bound.ID)))
 		}
-		head := fmt.Sprintf(`SELECT t.id FROM %s WHERE %s ORDER BY %s LIMIT %d`, l.from, ws.String(), l.order(l.expr), n)
-		var got int
-		var lo, hi nullInt
-		if err := tx.q.QueryRowContext(ctx, `SELECT count(*), min(id), max(id) FROM (`+head+`)`, ws.args...).Scan(&got, &lo, &hi); err != nil {
-			return nil, false, err
-		}
-		if got == 0 {
-			return found, true, nil // the list ended
-		}
-		var match bool
-		if err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH $1 AND rowid BETWEEN $2 AND $3)`,
-			s.text, lo.Int64, hi.Int64).Scan(&match); err != nil {
-			return nil, false, err
-		}
+		var ts []*sympoq.Ticket
 		next := 4 * n
-		if match {
-			if n > size {
+		if s.dialect == Postgres {
+			var err error
+			if ts, err = tx.ticketRows(ctx, l.walkSQL(ws.clone(), s, n)); err != nil {
+				return nil, false, err
+			}
+		} else {
+			head := fmt.Sprintf(`SELECT t.id FROM %s WHERE %s ORDER BY %s LIMIT %d`, l.from, ws.String(), l.order(l.expr), n)
+			var got int
+			var lo, hi nullInt
+			if err := tx.q.QueryRowContext(ctx, `SELECT count(*), min(id), max(id) FROM (`+head+`) h`, ws.args...).Scan(&got, &lo, &hi); err != nil {
+				return nil, false, err
+			}
+			if got == 0 {
+				return found, true, nil // the list ended
+			}
+			var match bool
+			if err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH $1 AND rowid BETWEEN $2 AND $3)`,
+				s.text, lo.Int64, hi.Int64).Scan(&match); err != nil {
+				return nil, false, err
+			}
+			if match && n > size {
 				n = max(size, n/4) // a smaller slice from the same place
 				continue
 			}
-			ts, err := tx.ticketRows(ctx, l.windowSQL(ws.clone(), s, n))
-			if err != nil {
-				return nil, false, err
+			if match {
+				var err error
+				if ts, err = tx.ticketRows(ctx, l.windowSQL(ws.clone(), s, n)); err != nil {
+					return nil, false, err
+				}
+				next = size
 			}
-			if found = append(found, ts...); len(found) > l.limit {
-				return found, true, nil
-			}
-			next = size
 		}
-		if got < n {
-			return found, true, nil // the list ended in this slice
+		if found = append(found, ts...); len(found) > l.limit {
+			return found, true, nil
 		}
+		// The slice's last ticket bounds the next; none: the list ended
+		// within this slice, and every ticket has been looked at.
 		var last ticketCursor
-		if err := tx.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT %s, t.id FROM %s WHERE %s ORDER BY %s LIMIT 1 OFFSET %d`,
-			l.expr, l.from, ws.String(), l.order(l.expr), n-1), ws.args...).Scan(&last.V, &last.ID); err != nil {
+		err := tx.q.QueryRowContext(ctx, fmt.Sprintf(`SELECT %s, t.id FROM %s WHERE %s ORDER BY %s LIMIT 1 OFFSET %d`,
+			l.expr, l.from, ws.String(), l.order(l.expr), n-1), ws.args...).Scan(&last.V, &last.ID)
+		if err == sql.ErrNoRows {
+			return found, true, nil
+		} else if err != nil {
 			return nil, false, err
 		}
 		bound = &last
@@ -341,7 +355,10 @@ func (tx *Tx) planSearch(ctx context.Context, s *search, limit int) (*searchPlan
 		if n, err := tx.estimateRows(ctx, `SELECT 1 FROM tickets t WHERE `+s.probe(ew), ew.args...); err != nil {
 			return nil, err
 		} else if n >= wideMatches {
-			p.wide = wideWalk
+			// Walking on costs about a microsecond a ticket, collecting
+			// several a match and a sort: walk on over up to twice the
+			// matches.
+			p.wide, p.slide = wideWalk, int(2*n)
 		}
 		return p, nil
 	}
