@@ -19,6 +19,7 @@ const (
 	EUnsupported  = "unsupported_type"    // 415
 	ETooBroad     = "too_broad"           // 422: valid, but more than one request computes
 	EInternal     = "internal"            // 500
+	EUnavailable  = "unavailable"         // 503: too busy to answer in time; try again
 )
 
 // Field error codes of api.md §3.

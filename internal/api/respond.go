@@ -5,6 +5,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -58,16 +59,26 @@ func StatusOf(code string) int {
 		return http.StatusTooManyRequests
 	case EIdempotencyMismatch, sympoq.ETooBroad:
 		return http.StatusUnprocessableEntity
+	case sympoq.EUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
 
-// WriteError answers with the problem body for err. Only internal errors are
-// logged (with the request id); their text never reaches the client.
+// WriteError answers with the problem body for err. Only internal errors and
+// requests that ran out of time (503) are logged, with the request id; their
+// text never reaches the client.
 func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	var e *sympoq.Error
 	p := Problem{Type: "about:blank", RequestID: sympoq.RequestIDFromContext(r.Context())}
-	if errors.As(err, &e) {
+	if !errors.As(err, &e) && errors.Is(err, context.DeadlineExceeded) {
+		// The request ran out of its time (the server is busy): not a
+		// failure of the server's own, and worth trying again.
+		logger.WarnContext(r.Context(), "request out of time", "method", r.Method, "path", r.URL.Path,
+			"request_id", p.RequestID, "err", err)
+		e = sympoq.Errorf(sympoq.EUnavailable, "the server could not answer in time; try again shortly")
+	}
+	if e != nil {
 		p.Status = StatusOf(e.Code)
 		p.Code, p.Detail, p.Errors = e.Code, e.Message, e.Fields
 		if len(e.Fields) > 0 {
@@ -81,6 +92,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	p.Title = http.StatusText(p.Status)
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sympoq"`)
+	}
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -267,7 +267,7 @@ func (s *Service) Tickets(ctx context.Context, a Actor, q TicketList) ([]*Ticket
 		case s.searches <- struct{}{}:
 			defer func() { <-s.searches }()
 		case <-ctx.Done():
-			return nil, "", 0, ctx.Err()
+			return nil, "", 0, sympoq.Errorf(sympoq.EUnavailable, "too many searches at once; try again shortly")
 		}
 	}
 	ts, next, err := tx.Tickets(ctx, a.AccountID, sc, q.TicketFilter)
