@@ -175,8 +175,9 @@ func (tx *Tx) tickets(ctx context.Context, accountID int64, scope TicketScope, f
 // range; otherwise it is passed over having read its ids alone (about a
 // third of a microsecond a ticket, against a window's microsecond or the
 // collection of every match), and the next slice is four times larger; a
-// large slice with a match is not read but tried again a quarter as large,
-// down to size, so that a window never reads much more than a page needs.
+// slice grown so with a match is not read but tried again a quarter as
+// large, down to size, so that a window never reads much more than a page
+// needs. After a window the next slice is twice as large.
 // Either way a burst of new tickets without the word, a run of one kind at
 // the head of the list, is crossed at a bounded cost per ticket, and a
 // walk or window that starts again at the head never re-reads it. It
@@ -190,6 +191,7 @@ func (tx *Tx) slide(ctx context.Context, l ticketList, w *where, s *search, size
 		op = "<"
 	}
 	n := size
+	grown := false // n grew over slices without a match
 	for covered := 0; covered < size+budget; {
 		ws := w.clone()
 		if bound != nil {
@@ -217,16 +219,17 @@ func (tx *Tx) slide(ctx context.Context, l ticketList, w *where, s *search, size
 				s.text, lo.Int64, hi.Int64).Scan(&match); err != nil {
 				return nil, false, err
 			}
-			if match && n > size {
+			if match && grown && n > size {
 				n = max(size, n/4) // a smaller slice from the same place
 				continue
 			}
+			grown = !match
 			if match {
 				var err error
 				if ts, err = tx.ticketRows(ctx, l.windowSQL(ws.clone(), s, n)); err != nil {
 					return nil, false, err
 				}
-				next = size
+				next = 2 * n
 			}
 		}
 		if found = append(found, ts...); len(found) > l.limit {
