@@ -91,6 +91,16 @@ const (
 	maxCachedKeys  = 10000 // past it, the cache starts over
 )
 
+// copyAge is how long a copy of what authentication reads may be used
+// (keyCache, cardCache): longer while the store hears of other processes'
+// changes at once.
+func copyAge(db *store.DB) time.Duration {
+	if db.AuthShared() {
+		return keyCacheShared
+	}
+	return keyCacheAlone
+}
+
 // get returns copies of the key and user cached for hash in the account,
 // if they are still current.
 func (c *keyCache) get(db *store.DB, accountID int64, hash string) (*sympoq.APIKey, *sympoq.User, bool) {
@@ -100,11 +110,7 @@ func (c *keyCache) get(db *store.DB, accountID int64, hash string) (*sympoq.APIK
 	if e == nil || e.accountID != accountID || e.epoch != db.AuthEpoch(accountID) {
 		return nil, nil, false
 	}
-	ttl := keyCacheAlone
-	if db.AuthShared() {
-		ttl = keyCacheShared
-	}
-	if time.Since(e.read) > ttl {
+	if time.Since(e.read) > copyAge(db) {
 		return nil, nil, false
 	}
 	k, u := e.key, e.user // copies: a caller may change its own

@@ -34,16 +34,13 @@ const maxCachedCards = 50000
 // where it is current, reading the rest with tx.
 func (s *Service) customerCards(ctx context.Context, tx *store.Tx, accountID int64, ids []int64) (map[int64]*sympoq.User, error) {
 	epoch := s.db.AuthEpoch(accountID)
-	ttl := keyCacheAlone
-	if s.db.AuthShared() {
-		ttl = keyCacheShared
-	}
+	ttl := copyAge(s.db)
 	out := make(map[int64]*sympoq.User, len(ids))
 	var missing []int64
 	c := &s.cards
 	c.mu.Lock()
 	ac := c.m[accountID]
-	if ac == nil || ac.epoch != epoch || time.Since(ac.read) > ttl || len(ac.cards) > maxCachedCards {
+	if !ac.current(epoch, ttl) {
 		ac = nil
 	}
 	for _, id := range ids {
@@ -67,7 +64,7 @@ func (s *Service) customerCards(ctx context.Context, tx *store.Tx, accountID int
 		c.m = map[int64]*accountCards{}
 	}
 	ac = c.m[accountID]
-	if ac == nil || ac.epoch != epoch || time.Since(ac.read) > ttl || len(ac.cards) > maxCachedCards {
+	if !ac.current(epoch, ttl) {
 		// Read under epoch: a change committed since makes the next
 		// call start over.
 		ac = &accountCards{epoch: epoch, read: time.Now(), cards: map[int64]*sympoq.User{}}
@@ -78,6 +75,12 @@ func (s *Service) customerCards(ctx context.Context, tx *store.Tx, accountID int
 		out[id] = u
 	}
 	return out, nil
+}
+
+// current reports whether ac may still be used: read under epoch, young
+// enough, and not overgrown.
+func (ac *accountCards) current(epoch uint64, ttl time.Duration) bool {
+	return ac != nil && ac.epoch == epoch && time.Since(ac.read) <= ttl && len(ac.cards) <= maxCachedCards
 }
 
 func (ac *accountCards) get(id int64) *sympoq.User {
