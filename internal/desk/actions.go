@@ -98,7 +98,7 @@ func (c *change) customerReply(msg string) error {
 	if err := c.tx.AddEvent(c.ctx, e); err != nil {
 		return err
 	}
-	if err := c.s.notifyAction(c.ctx, c.tx, c.set, nt, e, sympoq.TrigNewRequest); err != nil {
+	if err := c.s.notifyAction(c.ctx, c.tx, nil, c.set, nt, e, sympoq.TrigNewRequest); err != nil {
 		return err
 	}
 	v, err := c.s.viewOf(c.ctx, c.tx, c.a, c.set, nt, c.cust)

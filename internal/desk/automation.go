@@ -28,7 +28,7 @@ func WithRuleNotices(fn func(RuleNotice)) Option {
 }
 
 // notify hands specs about t and ev to the notification sender.
-func (s *Service) ruleNotify(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, specs []sympoq.NotifySpec) error {
+func (s *Service) ruleNotify(ctx context.Context, tx *store.Tx, pre *notifyPre, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, specs []sympoq.NotifySpec) error {
 	if len(specs) == 0 {
 		return nil
 	}
@@ -36,7 +36,7 @@ func (s *Service) ruleNotify(ctx context.Context, tx *store.Tx, set *sympoq.Sett
 		cp := *t
 		s.observeRuleNotices(RuleNotice{Ticket: &cp, Event: ev, Specs: specs})
 	}
-	return s.notifyAll(ctx, tx, set, t, ev, specs)
+	return s.notifyAll(ctx, tx, pre, set, t, ev, specs)
 }
 
 // calendar is the account's working-time calendar.
@@ -102,12 +102,12 @@ func roundRobinCounter(ruleID int64) string { return fmt.Sprintf("rule_rr:%d", r
 // priority, and any submitter's topic, are kept; rules fill in only what the
 // submission left open, and a customer's priority is a wish rules may
 // change. Tags always add up.
-func (s *Service) submissionRules(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, cust *sympoq.User, fixed workflow.Fixed) (*workflow.Outcome, error) {
+//
+// rules are the submission rules of the ticket's channel (read ahead by
+// Submit, on the read pool, so that the writer does not read them).
+func (s *Service) submissionRules(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, cust *sympoq.User, fixed workflow.Fixed, rules []*sympoq.Rule) (*workflow.Outcome, error) {
 	now := tx.Now()
-	rules, err := tx.Rules(ctx, t.AccountID, store.RuleFilter{Kind: sympoq.RuleSubmission, Channel: t.Channel})
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	// Rules that can do nothing (a fresh Catch all) need no facts.
 	active, loads := false, false
 	for _, r := range rules {
@@ -182,7 +182,7 @@ func (s *Service) submissionRules(ctx context.Context, tx *store.Tx, set *sympoq
 // skipped rule (and the Assign event of a
 // rule's assignment), and hands each applied rule's notifications over with
 // its event.
-func (s *Service) recordSubmissionRules(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, o *workflow.Outcome, agentName func(int64) string) error {
+func (s *Service) recordSubmissionRules(ctx context.Context, tx *store.Tx, pre *notifyPre, set *sympoq.Settings, t *sympoq.Ticket, o *workflow.Outcome, agentName func(int64) string) error {
 	now := tx.Now()
 	ev := func(action sympoq.EventAction, desc string) (*sympoq.Event, error) {
 		e := &sympoq.Event{AccountID: t.AccountID, Ticket: t.ID, Date: now, Action: action, Description: desc,
@@ -208,7 +208,7 @@ func (s *Service) recordSubmissionRules(ctx context.Context, tx *store.Tx, set *
 		if err != nil {
 			return err
 		}
-		if err := s.ruleNotify(ctx, tx, set, t, e, a.Notify); err != nil {
+		if err := s.ruleNotify(ctx, tx, pre, set, t, e, a.Notify); err != nil {
 			return err
 		}
 	}

@@ -158,6 +158,12 @@ func runInbound(ctx context.Context, tx *store.Tx, ticketID int64, events []*sym
 	return nil
 }
 
+// hasInbound reports whether ctx carries an inbound message to record.
+func hasInbound(ctx context.Context) bool {
+	_, ok := ctx.Value(inboundKey{}).(inboundHook)
+	return ok
+}
+
 // errDuplicate undoes a use case whose message is already recorded.
 var errDuplicate = errors.New("message already received")
 

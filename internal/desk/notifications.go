@@ -49,8 +49,16 @@ func actionNotifications(ctx context.Context, tx *store.Tx, accountID int64) ([]
 // notifyAction sends the ticket action notification of trig about ev: the
 // stored one, else the default. It reads only trig's row, as it runs in
 // every ticket action's transaction.
-func (s *Service) notifyAction(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, trig sympoq.ActionTrigger) error {
-	n, err := tx.ActionNotification(ctx, t.AccountID, trig)
+func (s *Service) notifyAction(ctx context.Context, tx *store.Tx, pre *notifyPre, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, trig sympoq.ActionTrigger) error {
+	var n *sympoq.ActionNotification
+	var err error
+	if pre != nil && pre.actions != nil {
+		if n = pre.actions[trig]; n == nil {
+			err = sympoq.NotFound("action notification")
+		}
+	} else {
+		n, err = tx.ActionNotification(ctx, t.AccountID, trig)
+	}
 	if sympoq.ErrorCode(err) == sympoq.ENotFound {
 		d, ok := defaultActions[trig]
 		if !ok {
@@ -64,7 +72,7 @@ func (s *Service) notifyAction(ctx context.Context, tx *store.Tx, set *sympoq.Se
 	if !n.Enabled {
 		return nil
 	}
-	return s.notifyAll(ctx, tx, set, t, ev, []sympoq.NotifySpec{{Recipients: n.Recipients, Template: n.Template}})
+	return s.notifyAll(ctx, tx, pre, set, t, ev, []sympoq.NotifySpec{{Recipients: n.Recipients, Template: n.Template}})
 }
 
 // triggerOf is the ticket action notification an event of a change sets
@@ -94,7 +102,7 @@ func triggerOf(a Actor, t *sympoq.Ticket, e *sympoq.Event) (sympoq.ActionTrigger
 func (c *change) notifyChange() error {
 	for _, e := range c.events {
 		if trig, ok := triggerOf(c.a, c.t, e); ok {
-			if err := c.s.notifyAction(c.ctx, c.tx, c.set, c.t, e, trig); err != nil {
+			if err := c.s.notifyAction(c.ctx, c.tx, nil, c.set, c.t, e, trig); err != nil {
 				return err
 			}
 		}

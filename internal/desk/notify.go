@@ -84,11 +84,14 @@ type notifyCtx struct {
 // records a Notified event, the outbound Message-ID and the message, which
 // the outbox dispatcher delivers once the transaction commits. An address
 // gets each template once.
-func (s *Service) notifyAll(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, specs []sympoq.NotifySpec) error {
+//
+// pre, when not nil, holds what was read ahead of the transaction
+// (notifyPre).
+func (s *Service) notifyAll(ctx context.Context, tx *store.Tx, pre *notifyPre, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, specs []sympoq.NotifySpec) error {
 	if len(specs) == 0 {
 		return nil
 	}
-	nc, err := s.loadNotifyCtx(ctx, tx, set, t, ev, specs)
+	nc, err := s.loadNotifyCtx(ctx, tx, pre, set, t, ev, specs)
 	if err != nil {
 		return err
 	}
@@ -116,18 +119,92 @@ func (s *Service) notifyAll(ctx context.Context, tx *store.Tx, set *sympoq.Setti
 	return nil
 }
 
-func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, specs []sympoq.NotifySpec) (*notifyCtx, error) {
-	nc := &notifyCtx{set: set, t: t, ev: ev, templates: map[string]*sympoq.EmailTemplate{}}
+// notifyPre is what a ticket's notifications read that the ticket's own
+// write does not decide: the account, its sender, stored templates and
+// action notifications, and the names and reply-to of the queue and topic
+// the ticket is expected to get. A use case whose transaction is shared
+// with others (Submit, in the group commit) reads it ahead on the read
+// pool, so that the one writer spends no time on reads. What the
+// transaction decides differently (another queue chosen by a rule, say) is
+// read in it as without pre. Reading ahead orders the submission before a
+// concurrent change of those settings, as if it had come a moment earlier.
+type notifyPre struct {
+	acct      *sympoq.Account
+	from      netmail.Address
+	templates map[string]*sympoq.EmailTemplate                    // stored texts by name; absent: the default
+	actions   map[sympoq.ActionTrigger]*sympoq.ActionNotification // stored settings; absent: the default
+	queue     int64
+	queueName string
+	replyTo   string
+	topic     int64 // 0: none
+	topicName string
+	cust      *sympoq.User // the customer, once the transaction knows its id
+	// noPrior: the ticket is new and no message of it is recorded, so
+	// there is nothing to thread under.
+	noPrior bool
+}
+
+// readNotifyPre reads ahead what notifications about a ticket in queue and
+// topic will need (notifyPre), with r, the read pool.
+func (s *Service) readNotifyPre(ctx context.Context, r *store.Tx, set *sympoq.Settings, accountID, queue, topic int64) (*notifyPre, error) {
+	pre := &notifyPre{queue: queue, topic: topic}
 	var err error
-	if nc.acct, err = tx.Account(ctx, t.AccountID); err != nil {
+	if pre.acct, err = r.Account(ctx, accountID); err != nil {
 		return nil, err
 	}
-	queueName, replyTo, err := tx.QueueReplyTo(ctx, t.AccountID, t.Queue)
-	if err != nil {
+	if pre.from, err = s.sender(ctx, r, accountID, set); err != nil {
 		return nil, err
+	}
+	if pre.templates, err = r.EmailTemplates(ctx, accountID); err != nil {
+		return nil, err
+	}
+	if pre.actions, err = r.ActionNotifications(ctx, accountID); err != nil {
+		return nil, err
+	}
+	if pre.queueName, pre.replyTo, err = r.QueueReplyTo(ctx, accountID, queue); err != nil {
+		return nil, err
+	}
+	if topic != 0 {
+		if pre.topicName, err = topicName(ctx, r, accountID, topic); err != nil {
+			return nil, err
+		}
+	}
+	return pre, nil
+}
+
+// topicName is the name of topic, or "" if it is gone.
+func topicName(ctx context.Context, tx *store.Tx, accountID, topic int64) (string, error) {
+	tp, err := tx.Topic(ctx, accountID, topic)
+	if sympoq.ErrorCode(err) == sympoq.ENotFound {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return tp.Name, nil
+}
+
+func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, pre *notifyPre, set *sympoq.Settings, t *sympoq.Ticket, ev *sympoq.Event, specs []sympoq.NotifySpec) (*notifyCtx, error) {
+	nc := &notifyCtx{set: set, t: t, ev: ev, templates: map[string]*sympoq.EmailTemplate{}}
+	if pre == nil {
+		pre = &notifyPre{}
+	}
+	var err error
+	if nc.acct = pre.acct; nc.acct == nil {
+		if nc.acct, err = tx.Account(ctx, t.AccountID); err != nil {
+			return nil, err
+		}
+	}
+	queueName, replyTo := pre.queueName, pre.replyTo
+	if pre.acct == nil || pre.queue != t.Queue {
+		if queueName, replyTo, err = tx.QueueReplyTo(ctx, t.AccountID, t.Queue); err != nil {
+			return nil, err
+		}
 	}
 	nc.replyTo = replyTo
-	if nc.cust, err = tx.User(ctx, t.AccountID, t.Customer); err != nil {
+	if pre.cust != nil && pre.cust.ID == t.Customer {
+		nc.cust = pre.cust
+	} else if nc.cust, err = tx.User(ctx, t.AccountID, t.Customer); err != nil {
 		return nil, err
 	}
 	if t.Assignee != 0 {
@@ -135,11 +212,17 @@ func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, set *sympoq.S
 			return nil, err
 		}
 	}
-	if nc.from, err = s.sender(ctx, tx, t.AccountID, set); err != nil {
-		return nil, err
+	if nc.from = pre.from; pre.acct == nil {
+		if nc.from, err = s.sender(ctx, tx, t.AccountID, set); err != nil {
+			return nil, err
+		}
 	}
 	for _, spec := range specs {
 		if _, ok := nc.templates[spec.Template]; ok {
+			continue
+		}
+		if pre.templates != nil {
+			nc.templates[spec.Template] = pre.templates[spec.Template]
 			continue
 		}
 		tpl, err := tx.EmailTemplate(ctx, t.AccountID, spec.Template)
@@ -150,15 +233,18 @@ func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, set *sympoq.S
 		}
 		nc.templates[spec.Template] = tpl
 	}
-	if nc.prior, err = tx.TicketMessages(ctx, t.AccountID, t.ID); err != nil {
-		return nil, err
-	}
-	topic := ""
-	if t.Topic != 0 {
-		if tp, err := tx.Topic(ctx, t.AccountID, t.Topic); err == nil {
-			topic = tp.Name
-		} else if sympoq.ErrorCode(err) != sympoq.ENotFound {
+	if !pre.noPrior {
+		if nc.prior, err = tx.TicketMessages(ctx, t.AccountID, t.ID); err != nil {
 			return nil, err
+		}
+	}
+	topic := pre.topicName
+	if t.Topic != pre.topic || pre.acct == nil {
+		topic = ""
+		if t.Topic != 0 {
+			if topic, err = topicName(ctx, tx, t.AccountID, t.Topic); err != nil {
+				return nil, err
+			}
 		}
 	}
 	nc.values = ticketValues(set, s.accountURL(nc.acct.Name), t, topic, queueName, nc.cust, nc.assignee, ev)
@@ -415,15 +501,19 @@ func (s *Service) queueOutbound(ctx context.Context, tx *store.Tx, m *sympoq.Out
 }
 
 // newMessageID returns a fresh Message-ID, without angle brackets, on the
-// host of the sender's address.
+// host of the sender's address. It starts with the time in microseconds,
+// so that the ids a desk records follow each other in the index that finds
+// a reply's ticket by them: a new one is written at its end instead of on a
+// random page of it, in the transaction that shares the writer. The random
+// part keeps it unique and unguessable.
 func newMessageID(from string) string {
 	host := "sympoq"
 	if _, h, ok := strings.Cut(from, "@"); ok && h != "" && !strings.ContainsAny(h, "<> \r\n") {
 		host = h
 	}
-	var b [16]byte
+	var b [12]byte
 	_, _ = rand.Read(b[:]) // never fails
-	return hex.EncodeToString(b[:]) + "@" + host
+	return fmt.Sprintf("%013x.%s@%s", time.Now().UnixMicro(), hex.EncodeToString(b[:]), host)
 }
 
 // RenderUserEmail renders template name (REGISTRATION or PASSWORD_RESET)

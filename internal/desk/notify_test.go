@@ -108,7 +108,7 @@ func TestNotifyAllRecipients(t *testing.T) {
 					return err
 				}
 				jobs := len(rec.jobs)
-				if err := s.notifyAll(ctx, tx, set, tk, ev, specs); err != nil {
+				if err := s.notifyAll(ctx, tx, nil, set, tk, ev, specs); err != nil {
 					return err
 				}
 				after, err := tx.OutboundMessages(ctx, c.Account.ID, tk.ID)
@@ -204,7 +204,7 @@ func TestNotifyAllRecipients(t *testing.T) {
 		err = db.Tx(ctx, func(tx *store.Tx) error {
 			set, _ := tx.Settings(ctx, c.Account.ID)
 			tk, _ := tx.Ticket(ctx, c.Account.ID, v.ID)
-			return s.notifyAll(ctx, tx, set, tk, &sympoq.Event{Visibility: sympoq.Public}, []sympoq.NotifySpec{{Recipients: all, Template: "NO_SUCH"}})
+			return s.notifyAll(ctx, tx, nil, set, tk, &sympoq.Event{Visibility: sympoq.Public}, []sympoq.NotifySpec{{Recipients: all, Template: "NO_SUCH"}})
 		})
 		if err == nil || !strings.Contains(err.Error(), "NO_SUCH") {
 			t.Errorf("unknown template: err = %v", err)
@@ -272,4 +272,35 @@ func TestNotifyActionStored(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestNewMessageID: ids are unique, on the sender's host, and later ids
+// sort after earlier ones (they append to the index of message ids).
+func TestNewMessageID(t *testing.T) {
+	seen := map[string]bool{}
+	prev := ""
+	for i := range 2000 {
+		id := newMessageID("help@acme.example")
+		if seen[id] {
+			t.Fatalf("duplicate id %s", id)
+		}
+		seen[id] = true
+		local, host, ok := strings.Cut(id, "@")
+		if !ok || host != "acme.example" || strings.ContainsAny(local, "<> @") {
+			t.Fatalf("newMessageID = %q", id)
+		}
+		if stamp, _, _ := strings.Cut(local, "."); prev != "" && stamp < prev {
+			t.Fatalf("id %s sorts before the earlier one's time %s", id, prev)
+		} else {
+			prev = stamp
+		}
+		if i%500 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for _, from := range []string{"nobody", "x@bad>host", "x@"} {
+		if got := newMessageID(from); !strings.HasSuffix(got, "@sympoq") {
+			t.Errorf("newMessageID(%q) = %q", from, got)
+		}
+	}
 }

@@ -319,7 +319,7 @@ func (s *Service) fire(ctx context.Context, tx *store.Tx, set *sympoq.Settings, 
 		return false, err
 	}
 	if ruleEv != nil {
-		if err := s.ruleNotify(ctx, tx, set, t, ruleEv, rule.Notify); err != nil {
+		if err := s.ruleNotify(ctx, tx, nil, set, t, ruleEv, rule.Notify); err != nil {
 			return false, err
 		}
 	}

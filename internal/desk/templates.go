@@ -1,7 +1,6 @@
 package desk
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
 	"regexp"
@@ -14,10 +13,10 @@ import (
 
 // Email templates (product.md §7). A template is a one-line subject and a
 // plain-text body with {{placeholder}}s. The text part is the body with the
-// values put in; the HTML part is built by html/template from the same
-// pieces, so every value and every character of the administrator's text is
-// escaped, line breaks become <br>, and links become anchors whose URLs
-// html/template filters.
+// values put in; the HTML part is built from the same pieces, escaped as
+// html/template escapes them, so every value and every character of the
+// administrator's text is escaped, line breaks become <br>, and links become
+// anchors whose URLs html/template filters (renderHTML).
 
 // Limits of template text.
 const (
@@ -219,13 +218,45 @@ type htmlPart struct {
 	Break bool
 }
 
-var htmlBody = template.Must(template.New("email").Parse(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"></head>
-<body><div style="font-family: sans-serif; font-size: 14px; line-height: 1.4">
-{{- range .}}{{if .Link}}<a href="{{.Link}}">{{.Text}}</a>{{else if .Break}}<br>
-{{else}}{{.Text}}{{end}}{{end -}}
-</div></body></html>
-`))
+// The HTML body is written piece by piece: text is escaped as html/template
+// escapes text (htmlText), and each anchor goes through html/template
+// (htmlLink), which filters and normalizes its URL. Executing one template
+// over all the pieces cost a submission about 30 µs, in the transaction
+// that shares the writer; TestRenderHTML holds the output to that of the
+// one template.
+const (
+	htmlHead = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>\n" +
+		"<body><div style=\"font-family: sans-serif; font-size: 14px; line-height: 1.4\">"
+	htmlTail = "</div></body></html>\n"
+)
+
+var htmlLink = template.Must(template.New("link").Parse(`<a href="{{.Link}}">{{.Text}}</a>`))
+
+// htmlEscaped maps the characters html/template escapes in text.
+var htmlEscaped = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;",
+	"<", "&lt;", ">", "&gt;")
+
+// renderHTML writes the HTML body of parts.
+func renderHTML(parts []htmlPart) (string, error) {
+	var h strings.Builder
+	h.WriteString(htmlHead)
+	for _, p := range parts {
+		switch {
+		case p.Link != "":
+			if err := htmlLink.Execute(&h, p); err != nil {
+				return "", err
+			}
+		case p.Break:
+			h.WriteString("<br>\n")
+		default:
+			if _, err := htmlEscaped.WriteString(&h, p.Text); err != nil {
+				return "", err
+			}
+		}
+	}
+	h.WriteString(htmlTail)
+	return h.String(), nil
+}
 
 var spaces = regexp.MustCompile(`\s+`)
 
@@ -283,11 +314,11 @@ func renderTemplate(t *sympoq.EmailTemplate, values map[string]string) (*Rendere
 			addText(v)
 		}
 	}
-	var h bytes.Buffer
-	if err := htmlBody.Execute(&h, parts); err != nil {
+	h, err := renderHTML(parts)
+	if err != nil {
 		return nil, fmt.Errorf("template %s: html: %w", t.Name, err)
 	}
-	return &Rendered{Subject: subject, Text: text.String(), HTML: h.String()}, nil
+	return &Rendered{Subject: subject, Text: text.String(), HTML: h}, nil
 }
 
 // Placeholders lists the placeholders template name may use.

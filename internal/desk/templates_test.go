@@ -2,6 +2,8 @@ package desk
 
 import (
 	"errors"
+	"html/template"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -148,5 +150,56 @@ func TestCheckTemplate(t *testing.T) {
 		if err := p.Err(); err != nil {
 			t.Errorf("default %s: %v", name, err)
 		}
+	}
+}
+
+// htmlReference is how the HTML body was written before renderHTML: one
+// html/template over all the pieces. renderHTML must write the same bytes.
+var htmlReference = template.Must(template.New("email").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head>
+<body><div style="font-family: sans-serif; font-size: 14px; line-height: 1.4">
+{{- range .}}{{if .Link}}<a href="{{.Link}}">{{.Text}}</a>{{else if .Break}}<br>
+{{else}}{{.Text}}{{end}}{{end -}}
+</div></body></html>
+`))
+
+// TestRenderHTML holds renderHTML to the one template's output, over
+// hostile text and links and random runs of the characters escaping
+// concerns.
+func TestRenderHTML(t *testing.T) {
+	texts := []string{"", "plain", `<script>alert("x")</script>`, "a & b + c ' \" > <", "nul\x00byte", "Zoë ☃ 日本",
+		"&amp; already", "{{ticket_id}}", "\xff\xfe invalid utf-8", "line\twith\ttabs", "\u2028\u2029"}
+	links := []string{"https://acme.example/app/desk/ticket/12-04-A-BC1", "javascript:alert(1)", "http://x/a b?q=<1>&r='2'",
+		"mailto:someone@example.com", `https://x/"onmouseover="alert(1)`, "data:text/html,<b>x</b>", "/relative/path#frag",
+		"HTTPS://UPPER.example/%zz", "https://x/ünïcode"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []rune("ab <>&'\"+\x00=/:#?%é\n")
+	for range 300 {
+		r := make([]rune, rng.IntN(20))
+		for i := range r {
+			r[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		texts = append(texts, string(r))
+		links = append(links, "https://x/"+string(r))
+	}
+	check := func(parts []htmlPart) {
+		t.Helper()
+		var want strings.Builder
+		if err := htmlReference.Execute(&want, parts); err != nil {
+			t.Fatal(err)
+		}
+		got, err := renderHTML(parts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want.String() {
+			t.Fatalf("renderHTML(%+v)\n got %q\nwant %q", parts, got, want.String())
+		}
+	}
+	check(nil)
+	for i, tx := range texts {
+		l := links[i%len(links)]
+		check([]htmlPart{{Text: tx}, {Break: true}, {Text: tx, Link: l}, {Text: "x"}})
+		check([]htmlPart{{Text: tx, Link: links[(i+3)%len(links)]}, {Break: true}, {Break: true}, {Text: tx}})
 	}
 }

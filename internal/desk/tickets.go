@@ -418,6 +418,19 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 	// Values the submitter chose explicitly win over submission rules.
 	fixed := workflow.Fixed{Queue: a.IsAgent() && in.Queue.Set && !in.Queue.Null,
 		Topic: in.Topic.Set && !in.Topic.Null, Priority: a.IsAgent() && in.Priority.Set && !in.Priority.Null}
+	// What the write reads that the write does not decide is read ahead
+	// too: the rules and what the acknowledgement needs.
+	rules, err := r.Rules(ctx, a.AccountID, store.RuleFilter{Kind: sympoq.RuleSubmission, Channel: t.Channel})
+	if err != nil {
+		return nil, err
+	}
+	pre, err := s.readNotifyPre(ctx, r, set, a.AccountID, t.Queue, t.Topic)
+	if err != nil {
+		return nil, err
+	}
+	// A new ticket has no messages to thread under, unless it comes from
+	// an email, which the write records first.
+	pre.noPrior = !hasInbound(ctx)
 	var v *TicketView
 	err = s.db.GroupTx(ctx, func(tx *store.Tx) error {
 		// A cancelled request must not interrupt the shared transaction.
@@ -435,7 +448,8 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 		// The submission rules of the channel, then the deadline and the
 		// first-response due time from the service targets of the final
 		// priority, in the account's working time (automation.go).
-		auto, err := s.submissionRules(ctx, tx, set, t, cust, fixed)
+		pre.cust = cust
+		auto, err := s.submissionRules(ctx, tx, set, t, cust, fixed, rules)
 		if err != nil {
 			return err
 		}
@@ -454,7 +468,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 		if err := tx.AddEvent(ctx, e); err != nil {
 			return err
 		}
-		if err := s.recordSubmissionRules(ctx, tx, set, t, auto, func(id int64) string {
+		if err := s.recordSubmissionRules(ctx, tx, pre, set, t, auto, func(id int64) string {
 			u, err := tx.User(ctx, t.AccountID, id)
 			if err != nil {
 				return fmt.Sprint(id)
@@ -468,7 +482,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 		if err := runInbound(ctx, tx, t.ID, []*sympoq.Event{e}); err != nil {
 			return err
 		}
-		if err := s.notifyAction(ctx, tx, set, t, e, sympoq.TrigNewRequest); err != nil {
+		if err := s.notifyAction(ctx, tx, pre, set, t, e, sympoq.TrigNewRequest); err != nil {
 			return err
 		}
 		v = &TicketView{Ticket: t, CustomerUser: cust, ForCustomer: !a.IsAgent(), Settings: set}

@@ -97,9 +97,7 @@ func (db *DB) listenAuth(stop <-chan struct{}, done chan<- struct{}) {
 		if listened {
 			wait = first
 		}
-		if f := db.errorLog.Load(); f != nil {
-			(*f)("listening for authentication changes failed; listening again in "+wait.String(), err)
-		}
+		db.logError("listening for authentication changes failed; listening again in "+wait.String(), err)
 		select {
 		case <-ctx.Done():
 			return

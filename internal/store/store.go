@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -38,8 +39,9 @@ type DB struct {
 	w, r     *sql.DB
 	dialect  Dialect
 	identity string
-	ws, rs   *stmtCache // prepared statements of w and r: SQLite only
-	group    group      // SQLite's group committer (GroupTx)
+	ws, rs   *stmtCache    // prepared statements of w and r: SQLite only
+	group    group         // SQLite's group committer (GroupTx)
+	ckpt     *checkpointer // SQLite's checkpoints
 	// Now is the clock of every transaction; tests may pin it.
 	Now      func() time.Time
 	errorLog atomic.Pointer[func(msg string, err error)] // SetErrorLog
@@ -76,7 +78,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-8000)"
 		u := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
-		w, err := sql.Open("sqlite", u+"&_txlock=immediate")
+		w, err := sql.Open("sqlite", u+"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(writerCheckpointPages)+")")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -101,6 +103,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		db.identity = "sqlite:" + abs
 		db.startGroup()
+		if err := db.startCheckpointer(u); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
 	}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
@@ -121,9 +127,11 @@ func (db *DB) Close() error {
 		db.authStop = nil
 	}
 	db.stopGroup()
+	ckptErr := db.ckpt.close()
+	db.ckpt = nil
 	db.ws.close()
 	db.rs.close()
-	err := db.w.Close()
+	err := errors.Join(ckptErr, db.w.Close())
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}
@@ -133,6 +141,12 @@ func (db *DB) Close() error {
 // SetErrorLog makes f hear of background trouble that has no caller to
 // return to (the PostgreSQL listener's lost connection).
 func (db *DB) SetErrorLog(f func(msg string, err error)) { db.errorLog.Store(&f) }
+
+func (db *DB) logError(msg string, err error) {
+	if f := db.errorLog.Load(); f != nil {
+		(*f)(msg, err)
+	}
+}
 
 // Dialect tells which engine is behind db.
 func (db *DB) Dialect() Dialect { return db.dialect }

@@ -242,7 +242,7 @@ func (tx *Tx) createTicket(ctx context.Context, t *sympoq.Ticket, indexed bool, 
 	if err != nil {
 		return false, err
 	}
-	return true, tx.setTicketTags(ctx, t)
+	return true, tx.addTicketTags(ctx, t)
 }
 
 // UpdateTicket saves every mutable field of t and bumps its version, but
@@ -278,6 +278,11 @@ func (tx *Tx) setTicketTags(ctx context.Context, t *sympoq.Ticket) error {
 	if _, err := tx.exec(ctx, `DELETE FROM ticket_tags WHERE account_id = $1 AND ticket_id = $2`, t.AccountID, t.ID); err != nil {
 		return err
 	}
+	return tx.addTicketTags(ctx, t)
+}
+
+// addTicketTags stores t's tags; a new ticket has none stored yet.
+func (tx *Tx) addTicketTags(ctx context.Context, t *sympoq.Ticket) error {
 	for _, tag := range t.Tags {
 		if _, err := tx.exec(ctx, `INSERT INTO ticket_tags (account_id, ticket_id, tag) VALUES ($1, $2, $3)`,
 			t.AccountID, t.ID, strings.ToLower(tag)); err != nil {
