@@ -80,11 +80,26 @@ func (tx *Tx) Settings(ctx context.Context, accountID int64) (*sympoq.Settings, 
 	if err != nil {
 		return nil, mapErr(err, "settings")
 	}
+	// Decoding is most of the cost of a read that nearly every request
+	// makes, and the text rarely changes: the last decoded settings of each
+	// account are kept with their text and used while it is the same.
+	// Settings hold only values, so a copy shares nothing with the kept one.
+	if c, ok := tx.db.settings.Load(accountID); ok && c.(*decodedSettings).data == data {
+		s := c.(*decodedSettings).s
+		return &s, nil
+	}
 	s := sympoq.DefaultSettings()
 	if err := json.Unmarshal([]byte(data), &s); err != nil {
 		return nil, fmt.Errorf("decode settings of account %d: %w", accountID, err)
 	}
+	tx.db.settings.Store(accountID, &decodedSettings{data: data, s: s})
 	return &s, nil
+}
+
+// decodedSettings is an account's settings text and what it decodes to.
+type decodedSettings struct {
+	data string
+	s    sympoq.Settings
 }
 
 // SaveSettings replaces the account's settings.

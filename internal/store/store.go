@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +43,7 @@ type DB struct {
 	ws, rs   *stmtCache    // prepared statements of w and r: SQLite only
 	group    group         // SQLite's group committer (GroupTx)
 	ckpt     *checkpointer // SQLite's checkpoints
+	settings sync.Map      // account id → *decodedSettings (Settings)
 	// Now is the clock of every transaction; tests may pin it.
 	Now      func() time.Time
 	errorLog atomic.Pointer[func(msg string, err error)] // SetErrorLog

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"reflect"
 	"errors"
 	"fmt"
 	"testing"
@@ -86,7 +87,40 @@ func TestAccountAndSettings(t *testing.T) {
 		if diff := cmp.Diff(s, s2); diff != "" {
 			t.Errorf("settings round trip (-want +got):\n%s", diff)
 		}
+		// Settings are kept decoded while their text stands: a caller's
+		// change to its copy reaches nobody else, a saved change everyone.
+		s2.General.Title = "changed by one caller"
+		s3, _ := db.Read().Settings(ctx, a.ID)
+		if diff := cmp.Diff(s, s3); diff != "" {
+			t.Errorf("settings after a caller changed its copy (-want +got):\n%s", diff)
+		}
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.SaveSettings(ctx, a.ID, s2) }); err != nil {
+			t.Fatal(err)
+		}
+		if s4, _ := db.Read().Settings(ctx, a.ID); s4.General.Title != s2.General.Title {
+			t.Errorf("settings after a save: title %q, want %q", s4.General.Title, s2.General.Title)
+		}
 	})
+}
+
+// TestSettingsHoldValues: Settings are copied by assignment from the
+// decoded copy the store keeps, which is safe only while they hold no
+// maps, slices, pointers or the like.
+func TestSettingsHoldValues(t *testing.T) {
+	var walk func(path string, ty reflect.Type)
+	walk = func(path string, ty reflect.Type) {
+		switch ty.Kind() {
+		case reflect.Struct:
+			for i := range ty.NumField() {
+				walk(path+"."+ty.Field(i).Name, ty.Field(i).Type)
+			}
+		case reflect.Array:
+			walk(path+"[]", ty.Elem())
+		case reflect.Map, reflect.Slice, reflect.Pointer, reflect.Interface, reflect.Func, reflect.Chan, reflect.UnsafePointer:
+			t.Errorf("%s is a %s: a copy of Settings would share it", path, ty.Kind())
+		}
+	}
+	walk("Settings", reflect.TypeFor[sympoq.Settings]())
 }
 
 func TestUsers(t *testing.T) {
