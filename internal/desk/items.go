@@ -93,6 +93,7 @@ func (s *Service) Queue(ctx context.Context, a Actor, id int64) (*sympoq.Queue, 
 func (s *Service) SaveQueue(ctx context.Context, a Actor, id int64, in ItemInput) (*sympoq.Queue, error) {
 	var q *sympoq.Queue
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(func() { s.forgetConfig(a.AccountID) }) // submissions keep these (submitConfig)
 		if _, err := s.allow(ctx, tx, a, sympoq.ActWriteSettings); err != nil {
 			return err
 		}
@@ -170,6 +171,7 @@ func (s *Service) SaveQueue(ctx context.Context, a Actor, id int64, in ItemInput
 // DeleteQueue removes a queue other than the default one.
 func (s *Service) DeleteQueue(ctx context.Context, a Actor, id int64) error {
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(func() { s.forgetConfig(a.AccountID) }) // submissions keep these (submitConfig)
 		set, err := s.allow(ctx, tx, a, sympoq.ActWriteSettings)
 		if err != nil {
 			return err
@@ -213,6 +215,7 @@ func (s *Service) Topic(ctx context.Context, a Actor, id int64) (*sympoq.Topic, 
 func (s *Service) SaveTopic(ctx context.Context, a Actor, id int64, in ItemInput) (*sympoq.Topic, error) {
 	var t *sympoq.Topic
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(func() { s.forgetConfig(a.AccountID) }) // submissions keep these (submitConfig)
 		if _, err := s.allow(ctx, tx, a, sympoq.ActWriteSettings); err != nil {
 			return err
 		}
@@ -260,6 +263,7 @@ func (s *Service) SaveTopic(ctx context.Context, a Actor, id int64, in ItemInput
 // DeleteTopic removes a topic.
 func (s *Service) DeleteTopic(ctx context.Context, a Actor, id int64) error {
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(func() { s.forgetConfig(a.AccountID) }) // submissions keep these (submitConfig)
 		if _, err := s.allow(ctx, tx, a, sympoq.ActWriteSettings); err != nil {
 			return err
 		}

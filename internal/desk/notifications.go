@@ -141,6 +141,7 @@ func (s *Service) ActionNotifications(ctx context.Context, a Actor) ([]*sympoq.A
 func (s *Service) SaveActionNotification(ctx context.Context, a Actor, trigger string, in ActionNotificationInput) (*sympoq.ActionNotification, error) {
 	var out *sympoq.ActionNotification
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(func() { s.forgetConfig(a.AccountID) }) // submissions keep these (submitConfig)
 		if _, err := s.allow(ctx, tx, a, sympoq.ActWriteSettings); err != nil {
 			return err
 		}
@@ -303,6 +304,7 @@ func (s *Service) SaveEmailTemplate(ctx context.Context, a Actor, name string, i
 		return nil, err
 	}
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(func() { s.forgetConfig(a.AccountID) }) // submissions keep these (submitConfig)
 		if _, err := s.allow(ctx, tx, a, sympoq.ActWriteSettings); err != nil {
 			return err
 		}
@@ -322,6 +324,7 @@ func (s *Service) ResetEmailTemplate(ctx context.Context, a Actor, name string) 
 		return nil, sympoq.NotFound("email template")
 	}
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(func() { s.forgetConfig(a.AccountID) }) // submissions keep these (submitConfig)
 		if _, err := s.allow(ctx, tx, a, sympoq.ActWriteSettings); err != nil {
 			return err
 		}
@@ -462,6 +465,7 @@ func redactMail(m *sympoq.MailSettings) *sympoq.MailSettings {
 func (s *Service) SaveMailSettings(ctx context.Context, a Actor, in MailSettingsInput) (*sympoq.MailSettings, error) {
 	var out *sympoq.MailSettings
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(func() { s.forgetConfig(a.AccountID) }) // submissions keep these (submitConfig)
 		if _, err := s.allow(ctx, tx, a, sympoq.ActWriteSettings); err != nil {
 			return err
 		}

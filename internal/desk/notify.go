@@ -129,47 +129,40 @@ func (s *Service) notifyAll(ctx context.Context, tx *store.Tx, pre *notifyPre, s
 // read in it as without pre. Reading ahead orders the submission before a
 // concurrent change of those settings, as if it had come a moment earlier.
 type notifyPre struct {
-	acct      *sympoq.Account
+	acct      *sympoq.Account // nil: nothing was read ahead
 	from      netmail.Address
 	templates map[string]*sympoq.EmailTemplate                    // stored texts by name; absent: the default
 	actions   map[sympoq.ActionTrigger]*sympoq.ActionNotification // stored settings; absent: the default
-	queue     int64
-	queueName string
-	replyTo   string
-	topic     int64 // 0: none
-	topicName string
-	cust      *sympoq.User // the customer, once the transaction knows its id
+	// The queue's name and reply-to address, and the topic's name, of the
+	// queue and topic the ticket was expected to get, if known.
+	queue              int64
+	queueName, replyTo string
+	queueKnown         bool
+	topic              int64 // 0: none
+	topicName          string
+	topicKnown         bool
+	cust               *sympoq.User // the customer, once the transaction knows its id
 	// noPrior: the ticket is new and no message of it is recorded, so
 	// there is nothing to thread under.
 	noPrior bool
 }
 
-// readNotifyPre reads ahead what notifications about a ticket in queue and
-// topic will need (notifyPre), with r, the read pool.
-func (s *Service) readNotifyPre(ctx context.Context, r *store.Tx, set *sympoq.Settings, accountID, queue, topic int64) (*notifyPre, error) {
-	pre := &notifyPre{queue: queue, topic: topic}
+// readNotifyPre reads into pre, with r (the read pool), the account-wide
+// part of what notifications read: the account, its sender, its stored
+// templates and action notifications.
+func (s *Service) readNotifyPre(ctx context.Context, r *store.Tx, set *sympoq.Settings, accountID int64, pre *notifyPre) error {
 	var err error
 	if pre.acct, err = r.Account(ctx, accountID); err != nil {
-		return nil, err
+		return err
 	}
 	if pre.from, err = s.sender(ctx, r, accountID, set); err != nil {
-		return nil, err
+		return err
 	}
 	if pre.templates, err = r.EmailTemplates(ctx, accountID); err != nil {
-		return nil, err
+		return err
 	}
-	if pre.actions, err = r.ActionNotifications(ctx, accountID); err != nil {
-		return nil, err
-	}
-	if pre.queueName, pre.replyTo, err = r.QueueReplyTo(ctx, accountID, queue); err != nil {
-		return nil, err
-	}
-	if topic != 0 {
-		if pre.topicName, err = topicName(ctx, r, accountID, topic); err != nil {
-			return nil, err
-		}
-	}
-	return pre, nil
+	pre.actions, err = r.ActionNotifications(ctx, accountID)
+	return err
 }
 
 // topicName is the name of topic, or "" if it is gone.
@@ -196,7 +189,7 @@ func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, pre *notifyPr
 		}
 	}
 	queueName, replyTo := pre.queueName, pre.replyTo
-	if pre.acct == nil || pre.queue != t.Queue {
+	if !pre.queueKnown || pre.queue != t.Queue {
 		if queueName, replyTo, err = tx.QueueReplyTo(ctx, t.AccountID, t.Queue); err != nil {
 			return nil, err
 		}
@@ -239,7 +232,7 @@ func (s *Service) loadNotifyCtx(ctx context.Context, tx *store.Tx, pre *notifyPr
 		}
 	}
 	topic := pre.topicName
-	if t.Topic != pre.topic || pre.acct == nil {
+	if !pre.topicKnown || t.Topic != pre.topic {
 		topic = ""
 		if t.Topic != 0 {
 			if topic, err = topicName(ctx, tx, t.AccountID, t.Topic); err != nil {

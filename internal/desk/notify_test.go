@@ -250,6 +250,9 @@ func TestNotifyActionStored(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
+			// Written past the use cases, as another process would; this
+			// process's use cases drop the cached copy themselves.
+			s.forgetConfig(acct)
 		}
 		for _, tc := range []struct {
 			name   string
@@ -303,4 +306,61 @@ func TestNewMessageID(t *testing.T) {
 			t.Errorf("newMessageID(%q) = %q", from, got)
 		}
 	}
+}
+
+// TestSubmitConfigFollowsChanges: what submissions keep of the account
+// (submitConfig) follows changes made through this process's use cases at
+// once, and changes made past them (another process) within configTTL.
+func TestSubmitConfigFollowsChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := New(db, &recorder{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		c, err := s.CreateAccount(ctx, "acme", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		acct := c.Account.ID
+		sys := System(acct)
+		subject := func() string {
+			t.Helper()
+			v, err := s.Submit(ctx, sys, SubmitInput{Description: Some("x"), Customer: Some(CustomerInput{Email: Some("cleo@example.com")})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs, err := db.Read().OutboundMessages(ctx, acct, v.ID)
+			if err != nil || len(outs) != 1 {
+				t.Fatalf("acknowledgements = %v, %v; want one", outs, err)
+			}
+			return strings.TrimPrefix(outs[0].Subject, "["+v.DisplayID+"] ")
+		}
+		first := subject()
+		if _, err := s.SaveEmailTemplate(ctx, sys, sympoq.TplNewRequest, TemplateInput{Subject: Some("Got it, queue {{queue}}"),
+			Body: Some("{{message}}")}); err != nil {
+			t.Fatal(err)
+		}
+		if got := subject(); got != "Got it, queue Inbox" {
+			t.Fatalf("after the template changed (was %q): subject %q", first, got)
+		}
+		qs, err := db.Read().Queues(ctx, acct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SaveQueue(ctx, sys, qs[0].ID, ItemInput{Name: Some("Front desk")}); err != nil {
+			t.Fatal(err)
+		}
+		if got := subject(); got != "Got it, queue Front desk" {
+			t.Fatalf("after the queue was renamed: subject %q", got)
+		}
+		// Past the use cases: seen once the copy is configTTL old.
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			return tx.SaveEmailTemplate(ctx, &sympoq.EmailTemplate{AccountID: acct, Name: sympoq.TplNewRequest,
+				Subject: "Elsewhere {{queue}}", Body: "{{message}}"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(configTTL + 50*time.Millisecond)
+		if got := subject(); got != "Elsewhere Front desk" {
+			t.Fatalf("%v after a change past the use cases: subject %q", configTTL, got)
+		}
+	})
 }

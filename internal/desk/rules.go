@@ -66,6 +66,7 @@ func (s *Service) Rule(ctx context.Context, a Actor, kind sympoq.RuleKind, id in
 func (s *Service) SaveRule(ctx context.Context, a Actor, kind sympoq.RuleKind, id int64, in RuleInput) (*sympoq.Rule, error) {
 	var r *sympoq.Rule
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(func() { s.forgetConfig(a.AccountID) }) // submissions keep these (submitConfig)
 		if _, err := s.allow(ctx, tx, a, sympoq.ActWriteSettings); err != nil {
 			return err
 		}
@@ -259,6 +260,7 @@ func (s *Service) checkRuleRefs(ctx context.Context, tx *store.Tx, r *sympoq.Rul
 // DeleteRule removes a rule; the Catch all rules cannot be deleted.
 func (s *Service) DeleteRule(ctx context.Context, a Actor, kind sympoq.RuleKind, id int64) error {
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(func() { s.forgetConfig(a.AccountID) }) // submissions keep these (submitConfig)
 		if _, err := s.allow(ctx, tx, a, sympoq.ActWriteSettings); err != nil {
 			return err
 		}

@@ -334,8 +334,11 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 	// Everything is checked first on the read pool, so that the write
 	// transaction (shared with other submissions under load: group commit)
 	// holds the writer only for the writes themselves.
+	// What the account's configuration says comes from the per-account
+	// cache (limits.go): at most configTTL old when another process
+	// changed it, current when this one did.
 	r := s.db.Read()
-	set, err := r.Settings(ctx, a.AccountID)
+	set, defs, sub, err := s.submitConfig(ctx, r, a.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -406,10 +409,6 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 			return nil, err
 		}
 	}
-	defs, err := r.CustomFields(ctx, a.AccountID)
-	if err != nil {
-		return nil, err
-	}
 	applyCustomFields(defs, a, t, in.CustomFields, true, &p)
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -420,14 +419,8 @@ func (s *Service) Submit(ctx context.Context, a Actor, in SubmitInput) (*TicketV
 		Topic: in.Topic.Set && !in.Topic.Null, Priority: a.IsAgent() && in.Priority.Set && !in.Priority.Null}
 	// What the write reads that the write does not decide is read ahead
 	// too: the rules and what the acknowledgement needs.
-	rules, err := r.Rules(ctx, a.AccountID, store.RuleFilter{Kind: sympoq.RuleSubmission, Channel: t.Channel})
-	if err != nil {
-		return nil, err
-	}
-	pre, err := s.readNotifyPre(ctx, r, set, a.AccountID, t.Queue, t.Topic)
-	if err != nil {
-		return nil, err
-	}
+	rules := sub.channelRules(t.Channel)
+	pre := sub.notifyPre(t.Queue, t.Topic)
 	// A new ticket has no messages to thread under, unless it comes from
 	// an email, which the write records first.
 	pre.noPrior = !hasInbound(ctx)
