@@ -24,9 +24,10 @@ import (
 // outcome of the try-th send of a message (1-based); block, if set, is
 // waited for (or the send's context) before each send.
 type fakeSender struct {
-	fail  func(try int) error
-	block chan struct{}
-	began chan string // receives each Message-ID as its send begins; may be nil
+	fail   func(try int) error
+	block  chan struct{}
+	began  chan string            // receives each Message-ID as its send begins; may be nil
+	during func(messageID string) // called in each send; may be nil
 
 	mu    sync.Mutex
 	tries map[string]int
@@ -36,6 +37,9 @@ type fakeSender struct {
 func (s *fakeSender) Send(ctx context.Context, m mail.Message) error {
 	if s.began != nil {
 		s.began <- m.MessageID
+	}
+	if s.during != nil {
+		s.during(m.MessageID)
 	}
 	if s.block != nil {
 		select {
@@ -491,6 +495,88 @@ func TestOutboxUpgrade(t *testing.T) {
 		})
 		if n := sender.sentOf("old@acme.test"); n != 1 || sender.total() != 1 {
 			t.Errorf("old message sent %d times (%d sends), want once", n, sender.total())
+		}
+	})
+}
+
+// TestOutboxRecordsSentTogether: outcomes of concurrent sends share
+// transactions, and each is recorded as its own: every message sent once
+// and recorded sent, except one whose claim another process took during
+// its send, which stays that process's, queued.
+func TestOutboxRecordsSentTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := &outboxEnv{t: t, ctx: context.Background(), db: db}
+		c, err := desk.New(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).CreateAccount(e.ctx, "acme", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.acct = c.Account.ID
+		ms := e.messages(60)
+		taken := ms[17]
+		other := time.Now().Add(time.Hour).UnixMicro()
+		sender := &fakeSender{during: func(id string) {
+			if id == "<"+taken.MessageID+">" {
+				// Another process's claim, as if this one's had lapsed.
+				if _, err := db.Writer().ExecContext(e.ctx, `UPDATE outbound_messages SET claimed_until = $1 WHERE id = $2`, other, taken.ID); err != nil {
+					t.Error(err)
+				}
+			}
+			time.Sleep(time.Millisecond) // sends overlap, outcomes arrive together
+		}}
+		outbox := &jobs.Dispatcher{DB: db, Sender: sender, Workers: 8, ClaimBatch: 64, Poll: time.Hour}
+		r := newRunner(t, db, func(r *jobs.Runner) { jobs.RegisterOutbox(r, outbox) })
+		start(t, r)
+		waitFor(t, 20*time.Second, "every message sent", func() bool { return sender.total() == len(ms) })
+		waitFor(t, 10*time.Second, "every outcome recorded", func() bool {
+			return count(t, db, `SELECT count(*) FROM outbound_messages WHERE account_id = $1 AND status = 'sent'`, e.acct) == len(ms)-1
+		})
+		for _, m := range ms {
+			got := e.outbound(m.ID)
+			if n := sender.sentOf(m.MessageID); n != 1 {
+				t.Errorf("message %d sent %d times, want once", m.ID, n)
+			}
+			switch {
+			case m.ID == taken.ID:
+				if got.Status != sympoq.OutQueued || got.Attempts != 0 {
+					t.Errorf("message claimed by another process: status %s, %d attempts; want queued, none recorded", got.Status, got.Attempts)
+				}
+			case got.Status != sympoq.OutSent || got.Attempts != 1:
+				t.Errorf("message %d: status %s, %d attempts; want sent, 1", m.ID, got.Status, got.Attempts)
+			}
+		}
+	})
+}
+
+// TestOutboxAccountSMTP: an account without an SMTP server of its own gets
+// the deployment's sender; once it sets one, its messages go there within
+// a second (the dispatcher reads the mail settings again after that long).
+func TestOutboxAccountSMTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := &outboxEnv{t: t, ctx: context.Background(), db: db}
+		c, err := desk.New(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).CreateAccount(e.ctx, "acme", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.acct = c.Account.ID
+		deployment, own := &fakeSender{}, &fakeSender{}
+		var urls []string
+		outbox := &jobs.Dispatcher{DB: db, Sender: deployment, Poll: time.Hour, SenderFor: func(u string) (jobs.Sender, error) {
+			urls = append(urls, u)
+			return own, nil
+		}}
+		e.messages(1)
+		e.deliver(outbox, 1)
+		if err := db.Tx(e.ctx, func(tx *store.Tx) error {
+			return tx.SaveMailSettings(e.ctx, &sympoq.MailSettings{AccountID: e.acct, SMTPURL: "smtp://relay.acme.test:25"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second + 50*time.Millisecond)
+		e.clock.Store(1) // other Message-IDs
+		e.messages(2)
+		e.deliver(outbox, 2)
+		if deployment.total() != 1 || own.total() != 2 || len(urls) != 2 || urls[0] != "smtp://relay.acme.test:25" {
+			t.Errorf("deployment sent %d, the account's server %d (made for %q); want 1 and 2", deployment.total(), own.total(), urls)
 		}
 	})
 }
