@@ -89,8 +89,7 @@ type Dispatcher struct {
 	ClaimBatch int
 
 	once     sync.Once
-	sent     sentBatch // recordSent
-	ownSMTP  sync.Map  // account id → when it was last seen without its own SMTP server (noOwnSMTP)
+	ownSMTP  sync.Map // account id → when it was last seen without its own SMTP server (noOwnSMTP)
 	wake     chan struct{}
 	quit     chan struct{} // closed by stop: claim no more
 	stopOnce sync.Once

@@ -499,11 +499,11 @@ func TestOutboxUpgrade(t *testing.T) {
 	})
 }
 
-// TestOutboxRecordsSentTogether: outcomes of concurrent sends share
-// transactions, and each is recorded as its own: every message sent once
-// and recorded sent, except one whose claim another process took during
-// its send, which stays that process's, queued.
-func TestOutboxRecordsSentTogether(t *testing.T) {
+// TestOutboxConcurrentOutcomes: the outcomes of concurrent sends are each
+// recorded as their own: every message sent once and recorded sent, except
+// one whose claim another process took during its send, which stays that
+// process's, queued.
+func TestOutboxConcurrentOutcomes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := &outboxEnv{t: t, ctx: context.Background(), db: db}
 		c, err := desk.New(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).CreateAccount(e.ctx, "acme", "", "")

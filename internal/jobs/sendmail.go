@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	netmail "net/mail"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -49,7 +48,10 @@ func (d *Dispatcher) attempt(ctx context.Context, m *sympoq.OutboundMessage, cla
 	rec := context.WithoutCancel(ctx)
 	switch {
 	case sendErr == nil:
-		d.recorded(rec, m, d.recordSent(rec, m, claimed), "sent")
+		err = d.DB.GroupTx(rec, func(tx *store.Tx) error {
+			return tx.OutboundAttempt(rec, m.AccountID, m.ID, claimed, sympoq.OutSent, "", time.Time{})
+		})
+		d.recorded(rec, m, err, "sent")
 		return 0
 	case ctx.Err() != nil:
 		// Stopped: another process, or this one once restarted, sends it.
@@ -184,88 +186,4 @@ func errorText(err error) string {
 		s = string([]rune(s)[:300]) + "…"
 	}
 	return s
-}
-
-// sentRecord is a sent message whose outcome waits to be recorded.
-type sentRecord struct {
-	m       *sympoq.OutboundMessage
-	claimed time.Time
-	err     chan error    // the outcome of its record
-	lead    chan struct{} // it is to write the waiting records
-}
-
-// sentBatch gathers the sent outcomes of concurrent workers.
-type sentBatch struct {
-	mu      sync.Mutex
-	queue   []*sentRecord
-	writing bool
-}
-
-// recordSent records that m was sent, and returns once that is stored (or
-// failed). Outcomes that arrive while others are being written wait and
-// share the next transaction: on PostgreSQL, where each was a transaction
-// of its own, a burst of deliveries made as many commits, and with
-// submissions keeping the backends busy, delivery fell behind them. (On
-// SQLite the group commit shares commits anyway.) The caller whose outcome
-// finds no write in progress writes those waiting, itself included; the
-// first of those that arrived meanwhile writes the next, so no one worker
-// keeps writing for the others.
-func (d *Dispatcher) recordSent(ctx context.Context, m *sympoq.OutboundMessage, claimed time.Time) error {
-	r := &sentRecord{m: m, claimed: claimed, err: make(chan error, 1), lead: make(chan struct{}, 1)}
-	b := &d.sent
-	b.mu.Lock()
-	b.queue = append(b.queue, r)
-	lead := !b.writing
-	b.writing = true
-	b.mu.Unlock()
-	if !lead {
-		select {
-		case err := <-r.err:
-			return err
-		case <-r.lead:
-		}
-	}
-	b.mu.Lock()
-	batch := b.queue
-	b.queue = nil
-	b.mu.Unlock()
-	d.writeSent(ctx, batch)
-	b.mu.Lock()
-	if len(b.queue) > 0 {
-		b.queue[0].lead <- struct{}{}
-	} else {
-		b.writing = false
-	}
-	b.mu.Unlock()
-	return <-r.err
-}
-
-// maxSentBatch bounds the outcomes one transaction records.
-const maxSentBatch = 64
-
-// writeSent records batch, maxSentBatch at a time, and tells each record
-// its outcome: a message whose claim lapsed meanwhile is its own not-found,
-// and leaves the others recorded.
-func (d *Dispatcher) writeSent(ctx context.Context, batch []*sentRecord) {
-	for len(batch) > 0 {
-		part := batch[:min(len(batch), maxSentBatch)]
-		batch = batch[len(part):]
-		errs := make([]error, len(part))
-		err := d.DB.GroupTx(ctx, func(tx *store.Tx) error {
-			for i, r := range part {
-				errs[i] = tx.OutboundAttempt(ctx, r.m.AccountID, r.m.ID, r.claimed, sympoq.OutSent, "", time.Time{})
-				if errs[i] != nil && sympoq.ErrorCode(errs[i]) != sympoq.ENotFound {
-					return errs[i]
-				}
-			}
-			return nil
-		})
-		for i, r := range part {
-			if err != nil {
-				r.err <- err
-			} else {
-				r.err <- errs[i]
-			}
-		}
-	}
 }
