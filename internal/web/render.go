@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -173,13 +174,31 @@ func (w *Web) fail(rw http.ResponseWriter, rq *request, err error) {
 		w.renderError(rw, rq, http.StatusConflict, "Not possible now", capitalize(msg))
 	case sympoq.EInvalid, sympoq.ETooLarge, sympoq.EUnsupported:
 		w.renderError(rw, rq, http.StatusBadRequest, "Something is wrong with the input", describe(e))
+	case sympoq.EUnavailable:
+		w.busy(rw, rq, err)
 	default:
+		if e == nil && errors.Is(err, context.DeadlineExceeded) {
+			// The request ran out of its time: the server is busy, which
+			// is no failure of its own, and worth trying again (the API
+			// answers 503 alike).
+			w.busy(rw, rq, err)
+			return
+		}
 		w.logger.ErrorContext(rq.Context(), "page", "path", rq.URL.Path, "err", err,
 			"request_id", sympoq.RequestIDFromContext(rq.Context()))
 		w.renderError(rw, rq, http.StatusInternalServerError, "Something went wrong",
 			"The server could not finish this. Nothing you see here is lost; please try again in a moment. If it keeps happening, quote request "+
 				sympoq.RequestIDFromContext(rq.Context())+".")
 	}
+}
+
+// busy is the page of a request the server could not answer in time.
+func (w *Web) busy(rw http.ResponseWriter, rq *request, err error) {
+	w.logger.WarnContext(rq.Context(), "page out of time", "path", rq.URL.Path, "err", err,
+		"request_id", sympoq.RequestIDFromContext(rq.Context()))
+	rw.Header().Set("Retry-After", "1")
+	w.renderError(rw, rq, http.StatusServiceUnavailable, "Busy right now",
+		"The server could not answer in time. Nothing was lost; please try again in a moment.")
 }
 
 // describe says what is wrong with the input, field by field, for the
