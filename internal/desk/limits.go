@@ -25,6 +25,9 @@ type configCache struct {
 	mu   sync.Mutex
 	m    map[int64]*cachedConfig
 	subs map[int64]*submitConfig
+	// forgets counts forgetConfig calls: a copy read while one happened
+	// may predate the change and is not kept.
+	forgets uint64
 }
 
 type cachedConfig struct {
@@ -42,6 +45,7 @@ func (s *Service) config(ctx context.Context, tx *store.Tx, accountID int64) (*s
 	now := time.Now()
 	s.cfg.mu.Lock()
 	c, ok := s.cfg.m[accountID]
+	forgets := s.cfg.forgets
 	s.cfg.mu.Unlock()
 	if ok && now.Before(c.expires) {
 		return c.set, c.defs, nil
@@ -58,7 +62,9 @@ func (s *Service) config(ctx context.Context, tx *store.Tx, accountID int64) (*s
 	if s.cfg.m == nil || len(s.cfg.m) >= maxCachedAccounts {
 		s.cfg.m = map[int64]*cachedConfig{}
 	}
-	s.cfg.m[accountID] = &cachedConfig{set: set, defs: defs, expires: now.Add(configTTL)}
+	if s.cfg.forgets == forgets {
+		s.cfg.m[accountID] = &cachedConfig{set: set, defs: defs, expires: now.Add(configTTL)}
+	}
 	s.cfg.mu.Unlock()
 	return set, defs, nil
 }
@@ -69,6 +75,7 @@ func (s *Service) forgetConfig(accountID int64) {
 	s.cfg.mu.Lock()
 	delete(s.cfg.m, accountID)
 	delete(s.cfg.subs, accountID)
+	s.cfg.forgets++
 	s.cfg.mu.Unlock()
 }
 
@@ -100,6 +107,7 @@ func (s *Service) submitConfig(ctx context.Context, tx *store.Tx, accountID int6
 	now := time.Now()
 	s.cfg.mu.Lock()
 	c, ok := s.cfg.subs[accountID]
+	forgets := s.cfg.forgets
 	s.cfg.mu.Unlock()
 	if ok && now.Before(c.expires) {
 		return set, defs, c, nil
@@ -133,7 +141,9 @@ func (s *Service) submitConfig(ctx context.Context, tx *store.Tx, accountID int6
 	if s.cfg.subs == nil || len(s.cfg.subs) >= maxCachedAccounts {
 		s.cfg.subs = map[int64]*submitConfig{}
 	}
-	s.cfg.subs[accountID] = c
+	if s.cfg.forgets == forgets {
+		s.cfg.subs[accountID] = c
+	}
 	s.cfg.mu.Unlock()
 	return set, defs, c, nil
 }
