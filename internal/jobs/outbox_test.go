@@ -106,6 +106,19 @@ func newOutboxEnv(t *testing.T, db *store.DB) *outboxEnv {
 	return e
 }
 
+// newAccountOutboxEnv is an account named name on the database's own clock,
+// for tests that only store messages and run a dispatcher over them.
+func newAccountOutboxEnv(t *testing.T, db *store.DB, name string) *outboxEnv {
+	t.Helper()
+	e := &outboxEnv{t: t, ctx: context.Background(), db: db}
+	c, err := desk.New(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).CreateAccount(e.ctx, name, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.acct = c.Account.ID
+	return e
+}
+
 func (e *outboxEnv) now() time.Time          { return time.UnixMicro(e.clock.Load()).UTC() }
 func (e *outboxEnv) advance(d time.Duration) { e.clock.Add(d.Microseconds()) }
 
@@ -376,12 +389,7 @@ func TestOutboxLeaseLapses(t *testing.T) {
 func TestOutboxStop(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		for _, graceful := range []bool{true, false} {
-			e := &outboxEnv{t: t, ctx: context.Background(), db: db}
-			c, err := desk.New(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).CreateAccount(e.ctx, fmt.Sprint("acme-", graceful), "", "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			e.acct = c.Account.ID
+			e := newAccountOutboxEnv(t, db, fmt.Sprint("acme-", graceful))
 			sender := &fakeSender{block: make(chan struct{}), began: make(chan string, 1)}
 			outbox := &jobs.Dispatcher{DB: db, Sender: sender, Poll: time.Hour}
 			r := newRunner(t, db, func(r *jobs.Runner) { jobs.RegisterOutbox(r, outbox) })
@@ -396,7 +404,7 @@ func TestOutboxStop(t *testing.T) {
 				ctx, cancel = context.WithTimeout(e.ctx, 10*time.Second)
 				time.AfterFunc(300*time.Millisecond, func() { close(sender.block) })
 			}
-			err = r.Stop(ctx)
+			err := r.Stop(ctx)
 			cancel()
 			got := e.outbound(m.ID)
 			if graceful {
@@ -423,12 +431,7 @@ func TestOutboxStop(t *testing.T) {
 // it has not begun to send when it stops.
 func TestOutboxClaimsInBatches(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := &outboxEnv{t: t, ctx: context.Background(), db: db}
-		c, err := desk.New(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).CreateAccount(e.ctx, "acme", "", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.acct = c.Account.ID
+		e := newAccountOutboxEnv(t, db, "acme")
 		ms := e.messages(6)
 		sender := &fakeSender{block: make(chan struct{}), began: make(chan string, len(ms))}
 		outbox := &jobs.Dispatcher{DB: db, Sender: sender, Workers: 1, ClaimBatch: 10, Poll: time.Hour}
@@ -505,12 +508,7 @@ func TestOutboxUpgrade(t *testing.T) {
 // process's, queued.
 func TestOutboxConcurrentOutcomes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := &outboxEnv{t: t, ctx: context.Background(), db: db}
-		c, err := desk.New(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).CreateAccount(e.ctx, "acme", "", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.acct = c.Account.ID
+		e := newAccountOutboxEnv(t, db, "acme")
 		ms := e.messages(60)
 		taken := ms[17]
 		other := time.Now().Add(time.Hour).UnixMicro()
@@ -552,12 +550,7 @@ func TestOutboxConcurrentOutcomes(t *testing.T) {
 // a second (the dispatcher reads the mail settings again after that long).
 func TestOutboxAccountSMTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := &outboxEnv{t: t, ctx: context.Background(), db: db}
-		c, err := desk.New(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).CreateAccount(e.ctx, "acme", "", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.acct = c.Account.ID
+		e := newAccountOutboxEnv(t, db, "acme")
 		deployment, own := &fakeSender{}, &fakeSender{}
 		var urls []string
 		outbox := &jobs.Dispatcher{DB: db, Sender: deployment, Poll: time.Hour, SenderFor: func(u string) (jobs.Sender, error) {
