@@ -52,16 +52,46 @@ func (s *Service) Authenticate(ctx context.Context, accountID int64, key, addr s
 		return Actor{}, nil, unauthorized
 	}
 	if r.Now().Sub(k.LastUsed) > touchEvery || k.LastAddr != addr {
-		// Best effort: a failed bookkeeping write must not fail the request.
-		err := s.db.Tx(ctx, func(tx *store.Tx) error { return tx.TouchAPIKey(ctx, accountID, k.ID, addr, touchEvery) })
-		if err != nil {
-			s.logger.WarnContext(ctx, "record api key use", "key_id", k.ID, "err", err)
-		} else {
+		id := k.ID
+		if s.bookkeep(ctx, "record api key use", "key:"+hash, func(ctx context.Context, tx *store.Tx) error {
+			return tx.TouchAPIKey(ctx, accountID, id, addr, touchEvery)
+		}) {
 			k.LastUsed, k.LastAddr = r.Now(), addr
 			s.keys.touched(accountID, hash, k.LastUsed, addr)
 		}
 	}
 	return sympoq.NewActor(u), k, nil
+}
+
+// bookkeepWait bounds how long a request waits to record that its API key
+// or session was used. The record is bookkeeping, and the one writer may be
+// busy with a long write of the scheduler or with a burst of submissions:
+// a request that reads must not wait for it. A record that does not get
+// the writer in time is made by a later request.
+const bookkeepWait = 50 * time.Millisecond
+
+// bookkeep makes a request's bookkeeping write fn, at most one at a time
+// for each subject (the requests that arrive meanwhile go on without it),
+// waiting at most bookkeepWait, and reports whether it was stored. It never
+// fails the request: what went wrong is logged as what. fn's statements
+// take the bounded context it is given.
+func (s *Service) bookkeep(ctx context.Context, what, subject string, fn func(ctx context.Context, tx *store.Tx) error) bool {
+	if _, busy := s.bookkeeping.LoadOrStore(subject, struct{}{}); busy {
+		return false
+	}
+	defer s.bookkeeping.Delete(subject)
+	ctx, cancel := context.WithTimeout(ctx, bookkeepWait)
+	defer cancel()
+	err := s.db.Tx(ctx, func(tx *store.Tx) error { return fn(ctx, tx) })
+	switch {
+	case err == nil:
+		return true
+	case ctx.Err() != nil:
+		s.logger.DebugContext(ctx, what+": the writer is busy; later", "err", err)
+	default:
+		s.logger.WarnContext(ctx, what, "err", err)
+	}
+	return false
 }
 
 // keyCache keeps what authenticating each API key read (the key, its user

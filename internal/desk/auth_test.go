@@ -176,3 +176,76 @@ func TestCustomerCardsChanges(t *testing.T) {
 		waitFor("group renamed in the other process", here, "Carla", "Acme Corp")
 	})
 }
+
+// TestBookkeepingDoesNotWait: recording that a key was used is bookkeeping,
+// so a request does not wait for it while another transaction holds what it
+// would write (on SQLite the one writer, on PostgreSQL the key's row): the
+// request is answered, and a later one records the use.
+func TestBookkeepingDoesNotWait(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		d := desk.New(db, noAutoJobs{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		c, err := d.CreateAccount(ctx, "default", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		acct := c.Account.ID
+		agent, err := d.CreateUser(ctx, desk.System(acct), sympoq.KindAgent, desk.UserInput{Name: desk.Some("Ann Agent"),
+			Email: desk.Some("ann@example.com"), Active: desk.Some(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := d.CreateAPIKey(ctx, sympoq.NewActor(agent), desk.APIKeyInput{Name: desk.Some("script")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastUsed := func() time.Time {
+			k, _, err := db.Read().APIKeyWithUser(ctx, acct, desk.HashKey(key.Key))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return k.LastUsed
+		}
+		held, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			done <- db.Tx(ctx, func(tx *store.Tx) error {
+				if err := tx.TouchAPIKey(ctx, acct, key.ID, "198.51.100.9", 0); err != nil {
+					return err
+				}
+				close(held)
+				<-release
+				return nil
+			})
+		}()
+		<-held
+		answered := make(chan struct{})
+		go func() {
+			defer close(answered)
+			a, _, err := d.Authenticate(ctx, acct, key.Key, "192.0.2.1")
+			if err != nil || a.ID() != agent.ID {
+				t.Errorf("authenticate while the key's use cannot be recorded = %+v, %v", a, err)
+			}
+		}()
+		select {
+		case <-answered:
+		case <-time.After(20 * time.Second):
+			t.Error("the request waited for the transaction that holds its key's record")
+		}
+		close(release)
+		<-answered
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		before := lastUsed()
+		if _, _, err := d.Authenticate(ctx, acct, key.Key, "192.0.2.1"); err != nil {
+			t.Fatal(err)
+		}
+		if after := lastUsed(); !after.After(before) && !after.Equal(before) || after.IsZero() {
+			t.Errorf("last used %v after the next request, %v before it", after, before)
+		}
+		k, _, err := db.Read().APIKeyWithUser(ctx, acct, desk.HashKey(key.Key))
+		if err != nil || k.LastAddr != "192.0.2.1" {
+			t.Errorf("the next request did not record its address: %+v, %v", k, err)
+		}
+	})
+}

@@ -588,6 +588,54 @@ func TestScheduledFlood(t *testing.T) {
 	})
 }
 
+// TestScheduledSlices: a scheduler transaction that runs out of its write
+// slice commits what it did and leaves the rest of its batch to the next
+// one. With no time at all, each transaction takes one ticket, and still
+// every action fires once and every breach is recorded once.
+func TestScheduledSlices(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newAutoEnv(t, db)
+		e.d = desk.New(db, noAutoJobs{}, slog.New(slog.NewTextHandler(io.Discard, nil)), desk.WithWriteSlice(0))
+		const n = 30
+		cust := e.customer("Sid", 0)
+		set := res(e.d.Settings(e.ctx, e.sys)).get(t)
+		err := db.Tx(e.ctx, func(tx *store.Tx) error {
+			for i := 0; i < n; i++ {
+				at := autoMonday.Add(-2 * time.Hour)
+				tk := &sympoq.Ticket{AccountID: e.acct, DisplayID: fmt.Sprintf("S-%03d", i), Queue: set.General.DefaultQueue,
+					Channel: sympoq.ChannelAPI, Priority: sympoq.PriorityNormal, Status: sympoq.StatusNew, Subject: "sliced",
+					Description: "sliced", ReportedBy: cust.Name, Customer: cust.ID, Created: at, Updated: at,
+					Deadline: autoMonday.Add(-time.Hour), ResponseDue: autoMonday.Add(-time.Hour),
+					Tags: []string{}, CustomFields: map[string]string{}}
+				if _, err := tx.CreateTicket(e.ctx, tk); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		mustAuto(t, err)
+		rule := res(e.d.SaveRule(e.ctx, e.sys, sympoq.RuleScheduled, 0, desk.RuleInput{Description: desk.Some("Tag old new tickets"),
+			Conditions: desk.Some([]sympoq.Condition{{Field: sympoq.CondStatus, Op: sympoq.OpIs, ID: 1}}),
+			Time:       desk.Some(sympoq.TimeCondition{Event: sympoq.AfterCreated, Hours: 1}),
+			Set:        desk.Some(sympoq.RuleValues{Tags: []string{"stale"}})})).get(t)
+		r := e.run()
+		if r.Fired != n || r.Batches != n || r.MaxBatch != 1 || r.Breaches != 2*n {
+			t.Errorf("run %+v: want %d fired one a transaction and %d breaches", r, n, 2*n)
+		}
+		var fires, tagged, breaches int
+		mustAuto(t, db.Writer().QueryRowContext(e.ctx, `SELECT count(*) FROM rule_fires WHERE account_id = $1 AND rule_id = $2`, e.acct, rule.ID).Scan(&fires))
+		mustAuto(t, db.Writer().QueryRowContext(e.ctx, `SELECT count(*) FROM ticket_tags WHERE account_id = $1 AND tag = 'stale'`, e.acct).Scan(&tagged))
+		mustAuto(t, db.Writer().QueryRowContext(e.ctx, `SELECT count(*) FROM tickets WHERE account_id = $1
+			AND response_breached_at IS NOT NULL AND resolution_breached_at IS NOT NULL`, e.acct).Scan(&breaches))
+		if fires != n || tagged != n || breaches != n {
+			t.Errorf("fires %d, tagged %d, tickets with both breaches %d, want %d each", fires, tagged, breaches, n)
+		}
+		if r := e.run(); r.Fired != 0 || r.Breaches != 0 {
+			t.Errorf("second run %+v, want nothing", r)
+		}
+	})
+}
+
 func mustAuto(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

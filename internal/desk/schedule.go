@@ -16,6 +16,13 @@ import (
 // changes, so the write lock is never held for long.
 const ScheduleBatch = 100
 
+// WriteSlice bounds, too, how long one transaction of the scheduler holds
+// the write lock: past it, the transaction commits what it did and the rest
+// of its batch goes in the next one. On SQLite every other write waits for
+// it, submissions and a request's bookkeeping included, and a hundred
+// tickets took over a second on a slow, busy machine.
+const WriteSlice = 100 * time.Millisecond
+
 // ScheduleRun says what one run of the scheduler did in an account.
 type ScheduleRun struct {
 	Fired    int // scheduled actions applied (rule × ticket)
@@ -157,12 +164,28 @@ func (s *Service) runRule(ctx context.Context, accountID int64, rule *sympoq.Rul
 	}
 }
 
-// fireBatch applies rule to the tickets ids in one transaction, each locked
-// and checked again (another process may have fired it meanwhile).
+// fireBatch applies rule to the tickets ids, each locked and checked again
+// (another process may have fired it meanwhile), in one transaction unless
+// that runs out of its write slice.
 func (s *Service) fireBatch(ctx context.Context, accountID int64, rule *sympoq.Rule, ids []int64, run *ScheduleRun) error {
+	for len(ids) > 0 {
+		rest, err := s.fireSlice(ctx, accountID, rule, ids, run)
+		if err != nil {
+			return err
+		}
+		ids = rest
+	}
+	return nil
+}
+
+// fireSlice is one transaction of fireBatch: it returns the ids it left for
+// the next one when it ran out of its write slice.
+func (s *Service) fireSlice(ctx context.Context, accountID int64, rule *sympoq.Rule, ids []int64, run *ScheduleRun) ([]int64, error) {
 	var fired, skipped int
+	var rest []int64
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		fired, skipped = 0, 0
+		fired, skipped, rest = 0, 0, nil
+		begun := time.Now()
 		set, err := tx.Settings(ctx, accountID)
 		if err != nil {
 			return err
@@ -171,7 +194,11 @@ func (s *Service) fireBatch(ctx context.Context, accountID int64, rule *sympoq.R
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
+		for i, id := range ids {
+			if i > 0 && time.Since(begun) > s.writeSlice {
+				rest = ids[i:]
+				break
+			}
 			t, err := tx.LockTicket(ctx, accountID, id)
 			if sympoq.ErrorCode(err) == sympoq.ENotFound {
 				continue // purged meanwhile
@@ -203,7 +230,7 @@ func (s *Service) fireBatch(ctx context.Context, accountID int64, rule *sympoq.R
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	run.Fired += fired
 	run.Skipped += skipped
@@ -211,7 +238,7 @@ func (s *Service) fireBatch(ctx context.Context, accountID int64, rule *sympoq.R
 		run.Batches++
 		run.MaxBatch = max(run.MaxBatch, fired+skipped)
 	}
-	return nil
+	return rest, nil
 }
 
 // fire applies scheduled action rule to the locked ticket t as the system,
@@ -342,14 +369,33 @@ func (s *Service) recordBreaches(ctx context.Context, accountID int64, run *Sche
 			return nil
 		}
 		after = page[len(page)-1].ID
+		if err := s.recordBreachSlices(ctx, accountID, page, run); err != nil {
+			return err
+		}
+		if len(page) < ScheduleBatch {
+			return nil
+		}
+	}
+}
+
+// recordBreachSlices records the breaches of one page of candidates, in as
+// many transactions as the write slice needs.
+func (s *Service) recordBreachSlices(ctx context.Context, accountID int64, page []*sympoq.Ticket, run *ScheduleRun) error {
+	for len(page) > 0 {
 		n := 0
-		err = s.db.Tx(ctx, func(tx *store.Tx) error {
-			n = 0
+		var rest []*sympoq.Ticket
+		err := s.db.Tx(ctx, func(tx *store.Tx) error {
+			n, rest = 0, nil
+			begun := time.Now()
 			set, err := tx.Settings(ctx, accountID)
 			if err != nil {
 				return err
 			}
-			for _, p := range page {
+			for i, p := range page {
+				if i > 0 && time.Since(begun) > s.writeSlice {
+					rest = page[i:]
+					break
+				}
 				t, err := tx.LockTicket(ctx, accountID, p.ID)
 				if sympoq.ErrorCode(err) == sympoq.ENotFound {
 					continue
@@ -380,10 +426,9 @@ func (s *Service) recordBreaches(ctx context.Context, accountID int64, run *Sche
 			return err
 		}
 		run.Breaches += n
-		if len(page) < ScheduleBatch {
-			return nil
-		}
+		page = rest
 	}
+	return nil
 }
 
 // PendingCount is how many tickets the next run of scheduled action id

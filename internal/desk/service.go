@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"sync"
+	"time"
 
 	"github.com/sympoq/sympoq"
 	"github.com/sympoq/sympoq/internal/blob"
@@ -17,8 +19,13 @@ type Service struct {
 	logger *slog.Logger
 	blobs  *blob.Local
 	cfg    configCache
-	keys   keyCache  // API keys as authenticated (auth.go)
-	cards  cardCache // customers as lists show them (cards.go)
+	keys   keyCache // API keys as authenticated (auth.go)
+	// writeSlice is WriteSlice; tests shorten it.
+	writeSlice time.Duration
+	// bookkeeping holds the subjects whose use a request is recording
+	// (bookkeep).
+	bookkeeping sync.Map
+	cards       cardCache // customers as lists show them (cards.go)
 	// searches holds a token per full-text search in progress (Tickets).
 	searches chan struct{}
 	// kbViews holds article views until they are written (kb.go).
@@ -34,7 +41,7 @@ type Service struct {
 
 // New returns the use cases over db, enqueuing background work on jobs.
 func New(db *store.DB, jobs Enqueuer, logger *slog.Logger, opts ...Option) *Service {
-	s := &Service{db: db, jobs: jobs, logger: logger, searches: make(chan struct{}, runtime.NumCPU())}
+	s := &Service{db: db, jobs: jobs, logger: logger, searches: make(chan struct{}, runtime.NumCPU()), writeSlice: WriteSlice}
 	for _, o := range opts {
 		o(s)
 	}

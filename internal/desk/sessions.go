@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -130,13 +131,9 @@ func (s *Service) SessionActor(ctx context.Context, accountID int64, token, addr
 		if limit := ss.Created.Add(SessionMax); expires.After(limit) {
 			expires = limit
 		}
-		// Best effort: a failed bookkeeping write must not fail the page.
-		err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		if s.bookkeep(ctx, "record session use", "session:"+strconv.FormatInt(ss.ID, 10), func(ctx context.Context, tx *store.Tx) error {
 			return tx.TouchSession(ctx, accountID, ss.ID, clip(addr, 100), expires)
-		})
-		if err != nil {
-			s.logger.WarnContext(ctx, "record session use", "session_id", ss.ID, "err", err)
-		} else {
+		}) {
 			ss.LastSeen, ss.Expires, ss.Addr = now, expires, clip(addr, 100)
 		}
 	}
