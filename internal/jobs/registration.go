@@ -100,7 +100,7 @@ func (w *RegistrationWorker) Work(ctx context.Context, job *river.Job[desk.Regis
 	}
 	sender, err := w.Sender, error(nil)
 	if !w.NoAccountSMTP {
-		sender, err = accountSender(ctx, w.DB, a.AccountID, w.Sender, w.SenderFor, w.Logger)
+		sender, _, err = accountSender(ctx, w.DB, a.AccountID, w.Sender, w.SenderFor, w.Logger)
 	}
 	if err != nil {
 		return fmt.Errorf("registration email for user %d: account SMTP settings: %w", a.UserID, err)

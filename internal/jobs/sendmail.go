@@ -124,15 +124,11 @@ func (d *Dispatcher) senderOf(ctx context.Context, accountID int64) (Sender, err
 	if d.noOwnSMTP(accountID) {
 		return d.Sender, nil
 	}
-	ms, err := d.DB.Read().MailSettings(ctx, accountID)
-	if err != nil {
-		return nil, err
-	}
-	if ms.SMTPURL == "" {
+	sender, own, err := accountSender(ctx, d.DB, accountID, d.Sender, d.SenderFor, d.Logger)
+	if err == nil && !own {
 		d.ownSMTP.Store(accountID, time.Now())
-		return d.Sender, nil
 	}
-	return newAccountSender(ms.SMTPURL, d.SenderFor, d.Logger)
+	return sender, err
 }
 
 // ownSMTPTTL is how long the dispatcher trusts that an account has no SMTP
@@ -149,25 +145,22 @@ func (d *Dispatcher) noOwnSMTP(accountID int64) bool {
 }
 
 // accountSender is the sender of the account's own SMTP URL (made by
-// newSender, or mail.NewSMTPSender), or deflt when it has none.
-func accountSender(ctx context.Context, db *store.DB, accountID int64, deflt Sender, newSender func(string) (Sender, error), logger *slog.Logger) (Sender, error) {
+// newSender, or mail.NewSMTPSender), or deflt when it has none; own says
+// which.
+func accountSender(ctx context.Context, db *store.DB, accountID int64, deflt Sender, newSender func(string) (Sender, error), logger *slog.Logger) (sender Sender, own bool, err error) {
 	ms, err := db.Read().MailSettings(ctx, accountID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if ms.SMTPURL == "" {
-		return deflt, nil
+		return deflt, false, nil
 	}
-	return newAccountSender(ms.SMTPURL, newSender, logger)
-}
-
-// newAccountSender makes the sender of an account's own SMTP URL, with
-// newSender, or mail.NewSMTPSender.
-func newAccountSender(smtpURL string, newSender func(string) (Sender, error), logger *slog.Logger) (Sender, error) {
 	if newSender != nil {
-		return newSender(smtpURL)
+		sender, err = newSender(ms.SMTPURL)
+	} else {
+		sender, err = mail.NewSMTPSender(ms.SMTPURL, logger)
 	}
-	return mail.NewSMTPSender(smtpURL, logger)
+	return sender, true, err
 }
 
 func toMessage(m *sympoq.OutboundMessage) mail.Message {
