@@ -53,8 +53,13 @@ func checkDecode(t *testing.T, b []byte, newV func() any) {
 			}
 		case status != http.StatusBadRequest:
 			t.Errorf("DecodeJSON(%q) code %q is status %d, want 400 or 413", b, e.Code, status)
-		case len(e.Fields) != 1 || e.Fields[0].Field == "" || !fieldCodes[e.Fields[0].Code] || e.Fields[0].Message == "":
-			t.Errorf("DecodeJSON(%q) fields = %+v, want one named field error with a known code", b, e.Fields)
+		case len(e.Fields) == 0:
+			t.Errorf("DecodeJSON(%q) names no field", b)
+		}
+		for _, f := range e.Fields {
+			if f.Field == "" || !fieldCodes[f.Code] || f.Message == "" {
+				t.Errorf("DecodeJSON(%q) fields = %+v, want each a named field error with a known code", b, e.Fields)
+			}
 		}
 	}
 }

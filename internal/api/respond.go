@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -171,6 +172,22 @@ func DecodeJSON(body io.Reader, v any) error {
 		}
 		return nil
 	}
+	e := decodeErr(err)
+	if c := e.Fields[0].Code; c == sympoq.FieldType || c == sympoq.FieldUnknown {
+		// The decoder stops at the first unknown member and names only the
+		// first wrongly typed one; every one is named.
+		if all := memberProblems(b, v); all != nil {
+			return all
+		}
+	}
+	return e
+}
+
+// maxMemberProblems bounds the fields one answer names, whatever the body.
+const maxMemberProblems = 20
+
+// decodeErr maps a decoding error to a field-level *sympoq.Error.
+func decodeErr(err error) *sympoq.Error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -196,6 +213,43 @@ func DecodeJSON(body io.Reader, v any) error {
 		return sympoq.FieldErr("body", sympoq.FieldType, "has a time that is not RFC 3339, like 2024-09-05T14:20:54Z")
 	}
 	return sympoq.FieldErr("body", sympoq.FieldJSON, "cannot be decoded: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// memberProblems decodes each member of the JSON object b on its own into a
+// fresh value of v's type and names every member that fails, in the order
+// they were sent, at most maxMemberProblems of them. It returns nil when b
+// is not an object or no member fails alone.
+func memberProblems(b []byte, v any) error {
+	rt := reflect.TypeOf(v)
+	if rt == nil || rt.Kind() != reflect.Pointer {
+		return nil
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	var p sympoq.Problems
+	for d.More() && p.Len() < maxMemberProblems {
+		tok, err := d.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			return nil
+		}
+		one, err := json.Marshal(map[string]json.RawMessage{key: raw})
+		if err != nil {
+			return nil
+		}
+		md := json.NewDecoder(bytes.NewReader(one))
+		md.DisallowUnknownFields()
+		if err := md.Decode(reflect.New(rt.Elem()).Interface()); err != nil {
+			p.Merge(decodeErr(err))
+		}
+	}
+	return p.Err()
 }
 
 func jsonKind(goType string) string {
