@@ -63,7 +63,8 @@ func (tx *Tx) MarkAllReportDays(ctx context.Context, accountID int64) error {
 		UNION SELECT account_id, updated_at / 86400000000 FROM tickets WHERE account_id = $1
 		UNION SELECT account_id, closed_at / 86400000000 FROM tickets WHERE account_id = $1 AND closed_at IS NOT NULL
 		UNION SELECT account_id, responded_at / 86400000000 FROM tickets WHERE account_id = $1 AND responded_at IS NOT NULL
-		UNION SELECT account_id, created_at / 86400000000 FROM events WHERE account_id = $1 AND (billable <> 0 OR action = 'Rate')
+		UNION SELECT account_id, created_at / 86400000000 FROM events WHERE account_id = $1 AND billable <> 0
+		UNION SELECT account_id, created_at / 86400000000 FROM events WHERE account_id = $1 AND action = 'Rate'
 		ON CONFLICT DO NOTHING`, accountID)
 	return err
 }
