@@ -312,7 +312,9 @@ func apiTime(t time.Time) *string {
 	if t.IsZero() {
 		return nil
 	}
-	s := t.UTC().Format("2006-01-02T15:04:05Z")
+	// RFC 3339 writes a UTC time's offset as "Z", so this is
+	// 2006-01-02T15:04:05Z, through the formatter's fast path.
+	s := t.UTC().Format(time.RFC3339)
 	return &s
 }
 

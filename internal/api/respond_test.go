@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/sympoq/sympoq"
 )
@@ -44,5 +45,23 @@ func TestWriteErrorOutOfTime(t *testing.T) {
 		if p.Detail == "disk on fire" || p.Detail == "" {
 			t.Errorf("%s: detail %q", c.name, p.Detail)
 		}
+	}
+}
+
+// TestAPITimeFormat: ticket-level times are UTC to the second, ending in
+// "Z", whatever the zone and fraction of the time given.
+func TestAPITimeFormat(t *testing.T) {
+	for tm, want := range map[time.Time]string{
+		time.Date(2024, 9, 5, 14, 20, 54, 999999999, time.UTC):                      "2024-09-05T14:20:54Z",
+		time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC):                                    "0001-01-01T00:00:01Z",
+		time.Date(2025, 1, 1, 3, 0, 0, 5, time.FixedZone("UTC+05:30", 5*3600+1800)): "2024-12-31T21:30:00Z",
+		time.UnixMicro(1733400000123456):                                            "2024-12-05T12:00:00Z",
+	} {
+		if got := apiTime(tm); got == nil || *got != want {
+			t.Errorf("apiTime(%v) = %v, want %s", tm, got, want)
+		}
+	}
+	if got := apiTime(time.Time{}); got != nil {
+		t.Errorf("apiTime(zero) = %q, want nil", *got)
 	}
 }

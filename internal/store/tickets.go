@@ -58,6 +58,10 @@ func (s *ticketScan) finish(t *sympoq.Ticket) error {
 	t.LastAgentReply, t.LastCustomerReply = fromMicros(s.lastAgent), fromMicros(s.lastCust)
 	t.Tags = splitTags(s.tags)
 	t.CustomFields = map[string]string{}
+	if s.custom == "{}" {
+		// Most tickets have none: no decoder needed.
+		return nil
+	}
 	if err := json.Unmarshal([]byte(s.custom), &t.CustomFields); err != nil {
 		return fmt.Errorf("ticket %d custom fields: %w", t.ID, err)
 	}
