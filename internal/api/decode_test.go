@@ -38,10 +38,21 @@ func TestDecodeNamesEveryField(t *testing.T) {
 			t.Errorf("DecodeJSON(%s) fields = %v, want %v", tc.body, got, tc.want)
 		}
 	}
+	// The message names the JSON kind wanted: a named integer type such as
+	// the priority is a number.
+	err := api.DecodeJSON(strings.NewReader(`{"priority":"high","tags":"a","subject":1}`), &desk.SubmitInput{})
+	var e *sympoq.Error
+	if !errors.As(err, &e) || len(e.Fields) != 3 {
+		t.Fatalf("three wrongly typed members: %v", err)
+	}
+	for i, want := range []string{"must be a number, not string", "must be an array, not string", "must be a string, not number"} {
+		if e.Fields[i].Message != want {
+			t.Errorf("field %s: message %q, want %q", e.Fields[i].Field, e.Fields[i].Message, want)
+		}
+	}
 	// A body of many bad members is answered with a bounded list.
 	body := "{" + strings.Repeat(`"x":1,`, 500) + `"y":1}`
-	err := api.DecodeJSON(strings.NewReader(body), &desk.SubmitInput{})
-	var e *sympoq.Error
+	err = api.DecodeJSON(strings.NewReader(body), &desk.SubmitInput{})
 	if !errors.As(err, &e) || len(e.Fields) == 0 || len(e.Fields) > 20 {
 		t.Errorf("500 unknown members: %v, want 1 to 20 fields named", err)
 	}

@@ -202,7 +202,7 @@ func decodeErr(err error) *sympoq.Error {
 		if field == "" {
 			return sympoq.FieldErr("body", sympoq.FieldType, "must be a JSON object")
 		}
-		return sympoq.FieldErr(field, sympoq.FieldType, "must be %s, not %s", jsonKind(typ.Type.String()), typ.Value)
+		return sympoq.FieldErr(field, sympoq.FieldType, "must be %s, not %s", jsonKind(typ.Type), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		if f == "" {
@@ -252,20 +252,28 @@ func memberProblems(b []byte, v any) error {
 	return p.Err()
 }
 
-func jsonKind(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "[]"):
-		return "an array"
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), strings.HasPrefix(goType, "float"):
-		return "a number"
-	case goType == "bool":
-		return "true or false"
-	case goType == "string", strings.HasSuffix(goType, "Role"), strings.HasSuffix(goType, "Scope"):
-		return "a string"
-	case goType == "desk.Ref":
+// jsonKind names the JSON value a Go type takes, by its kind (a named
+// integer like sympoq.Priority is a number).
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another kind of value"
+	}
+	switch t.String() {
+	case "desk.Ref":
 		return "an id or a name"
-	case goType == "time.Time":
+	case "time.Time":
 		return "an RFC 3339 time"
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
+		reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
 	}
 	return "an object"
 }
