@@ -56,4 +56,11 @@ func TestDecodeNamesEveryField(t *testing.T) {
 	if !errors.As(err, &e) || len(e.Fields) == 0 || len(e.Fields) > 20 {
 		t.Errorf("500 unknown members: %v, want 1 to 20 fields named", err)
 	}
+	// Past the members it looks at one by one, the decoder's own first
+	// error still names the field.
+	body = "{" + strings.Repeat(`"subject":"a",`, 5000) + `"bogus":1}`
+	err = api.DecodeJSON(strings.NewReader(body), &desk.SubmitInput{})
+	if !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != "bogus" {
+		t.Errorf("5000 good members, then an unknown one: %v, want bogus named", err)
+	}
 }

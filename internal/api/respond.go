@@ -183,8 +183,12 @@ func DecodeJSON(body io.Reader, v any) error {
 	return e
 }
 
-// maxMemberProblems bounds the fields one answer names, whatever the body.
-const maxMemberProblems = 20
+// memberProblems names at most maxMemberProblems fields, looking at the
+// first maxMembersChecked members, whatever the body.
+const (
+	maxMemberProblems = 20
+	maxMembersChecked = 1000
+)
 
 // decodeErr maps a decoding error to a field-level *sympoq.Error.
 func decodeErr(err error) *sympoq.Error {
@@ -217,8 +221,8 @@ func decodeErr(err error) *sympoq.Error {
 
 // memberProblems decodes each member of the JSON object b on its own into a
 // fresh value of v's type and names every member that fails, in the order
-// they were sent, at most maxMemberProblems of them. It returns nil when b
-// is not an object or no member fails alone.
+// they were sent, within the bounds above. It returns nil when b is not an
+// object or no member fails alone.
 func memberProblems(b []byte, v any) error {
 	rt := reflect.TypeOf(v)
 	if rt == nil || rt.Kind() != reflect.Pointer {
@@ -229,7 +233,7 @@ func memberProblems(b []byte, v any) error {
 		return nil
 	}
 	var p sympoq.Problems
-	for d.More() && p.Len() < maxMemberProblems {
+	for n := 0; d.More() && p.Len() < maxMemberProblems && n < maxMembersChecked; n++ {
 		tok, err := d.Token()
 		if err != nil {
 			return nil
