@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -371,26 +372,25 @@ const eventColumns = `e.id, e.ticket_id, e.created_at, e.action, e.description, 
 
 // decodeEvents reads events from a JSON array of arrays of eventColumns.
 func decodeEvents(accountID int64, b []byte) ([]*sympoq.Event, error) {
-	var rows [][12]json.RawMessage
-	if err := json.Unmarshal(b, &rows); err != nil {
+	// One decoding of the whole array, the scalars as they come (numbers
+	// as json.Number): decoding each value on its own cost the read of a
+	// ticket a sixth of its CPU.
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var rows [][]any
+	if err := d.Decode(&rows); err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
 	out := make([]*sympoq.Event, len(rows))
 	for i, r := range rows {
 		e := &sympoq.Event{AccountID: accountID}
 		var es eventScan
-		for j, d := range es.dests(e) {
-			if n, ok := d.(*nullInt); ok {
-				var v *int64
-				if err := json.Unmarshal(r[j], &v); err != nil {
-					return nil, fmt.Errorf("events: %w", err)
-				}
-				if v != nil {
-					*n = nullInt{Int64: *v, Valid: true}
-				}
-				continue
-			}
-			if err := json.Unmarshal(r[j], d); err != nil {
+		dests := es.dests(e)
+		if len(r) != len(dests) {
+			return nil, fmt.Errorf("events: a row of %d values, want %d", len(r), len(dests))
+		}
+		for j, dest := range dests {
+			if err := setToken(dest, r[j]); err != nil {
 				return nil, fmt.Errorf("events: %w", err)
 			}
 		}
@@ -398,6 +398,50 @@ func decodeEvents(accountID int64, b []byte) ([]*sympoq.Event, error) {
 		out[i] = e
 	}
 	return out, nil
+}
+
+// setToken stores a scalar JSON value (decoded with UseNumber) in dest, one
+// of the destinations of eventScan.dests.
+func setToken(dest any, tok any) error {
+	if tok == nil {
+		switch d := dest.(type) {
+		case *nullInt:
+			*d = nullInt{}
+			return nil
+		case *string:
+			*d = ""
+			return nil
+		}
+		return fmt.Errorf("null for %T", dest)
+	}
+	switch d := dest.(type) {
+	case *string:
+		s, ok := tok.(string)
+		if !ok {
+			return fmt.Errorf("%v is not a string", tok)
+		}
+		*d = s
+		return nil
+	}
+	num, ok := tok.(json.Number)
+	if !ok {
+		return fmt.Errorf("%v is not a number", tok)
+	}
+	n, err := num.Int64()
+	if err != nil {
+		return err
+	}
+	switch d := dest.(type) {
+	case *int64:
+		*d = n
+	case *int:
+		*d = int(n)
+	case *nullInt:
+		*d = nullInt{Int64: n, Valid: true}
+	default:
+		return fmt.Errorf("no place for a number in %T", dest)
+	}
+	return nil
 }
 
 // eventScan holds what scanning eventColumns into an event needs besides
