@@ -19,13 +19,13 @@ type Service struct {
 	logger *slog.Logger
 	blobs  *blob.Local
 	cfg    configCache
-	keys   keyCache // API keys as authenticated (auth.go)
+	keys   keyCache  // API keys as authenticated (auth.go)
+	cards  cardCache // customers as lists show them (cards.go)
 	// writeSlice is WriteSlice; tests shorten it.
 	writeSlice time.Duration
 	// bookkeeping holds the subjects whose use a request is recording
 	// (bookkeep).
 	bookkeeping sync.Map
-	cards       cardCache // customers as lists show them (cards.go)
 	// searches holds a token per full-text search in progress (Tickets).
 	searches chan struct{}
 	// kbViews holds article views until they are written (kb.go).

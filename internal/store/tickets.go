@@ -390,7 +390,7 @@ func decodeEvents(accountID int64, b []byte) ([]*sympoq.Event, error) {
 			return nil, fmt.Errorf("events: a row of %d values, want %d", len(r), len(dests))
 		}
 		for j, dest := range dests {
-			if err := setToken(dest, r[j]); err != nil {
+			if err := setScalar(dest, r[j]); err != nil {
 				return nil, fmt.Errorf("events: %w", err)
 			}
 		}
@@ -400,32 +400,24 @@ func decodeEvents(accountID int64, b []byte) ([]*sympoq.Event, error) {
 	return out, nil
 }
 
-// setToken stores a scalar JSON value (decoded with UseNumber) in dest, one
-// of the destinations of eventScan.dests.
-func setToken(dest any, tok any) error {
-	if tok == nil {
-		switch d := dest.(type) {
-		case *nullInt:
-			*d = nullInt{}
-			return nil
-		case *string:
-			*d = ""
-			return nil
-		}
-		return fmt.Errorf("null for %T", dest)
-	}
-	switch d := dest.(type) {
-	case *string:
-		s, ok := tok.(string)
-		if !ok {
-			return fmt.Errorf("%v is not a string", tok)
+// setScalar stores v, a scalar decoded with UseNumber (a string, a
+// json.Number or nil), in dest, one of the destinations of eventScan.dests.
+func setScalar(dest, v any) error {
+	if d, ok := dest.(*string); ok {
+		s, ok := v.(string)
+		if !ok && v != nil {
+			return fmt.Errorf("%v is not a string", v)
 		}
 		*d = s
 		return nil
 	}
-	num, ok := tok.(json.Number)
+	if d, ok := dest.(*nullInt); ok && v == nil {
+		*d = nullInt{}
+		return nil
+	}
+	num, ok := v.(json.Number)
 	if !ok {
-		return fmt.Errorf("%v is not a number", tok)
+		return fmt.Errorf("%v is not a number", v)
 	}
 	n, err := num.Int64()
 	if err != nil {
