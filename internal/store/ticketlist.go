@@ -558,6 +558,15 @@ func (w *where) arg(v any) string {
 
 func (w *where) and(cond string) { w.conds = append(w.conds, cond) }
 
+// id is arg for an integer that a condition compares a column with for
+// equality (an account, a queue, a status). SQLite's planner reads such a
+// bound value to guess how selective the condition is, and then prepares
+// the statement again whenever the next binding crosses between 0–1 and
+// any other value: queue 1 and then queue 2, say. That was 6–7% of the
+// server's CPU in a load of ticket lists. Behind a CAST it reads no value,
+// and the plan is the same.
+func (w *where) id(v int64) string { return "CAST(" + w.arg(v) + " AS BIGINT)" }
+
 func (w *where) clone() *where {
 	return &where{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
 }
@@ -570,7 +579,7 @@ func in[T ~int | ~int64](w *where, col string, vals []T) {
 	}
 	ps := make([]string, len(vals))
 	for i, v := range vals {
-		ps[i] = w.arg(int64(v))
+		ps[i] = w.id(int64(v))
 	}
 	if len(ps) == 1 {
 		w.and(col + " = " + ps[0])
@@ -581,7 +590,7 @@ func in[T ~int | ~int64](w *where, col string, vals []T) {
 
 func (tx *Tx) ticketWhere(accountID int64, scope TicketScope, f TicketFilter) *where {
 	w := &where{}
-	acc := w.arg(accountID)
+	acc := w.id(accountID)
 	w.and("t.account_id = " + acc)
 	if f.Trash {
 		w.and("t.deleted_at IS NOT NULL")
@@ -599,7 +608,7 @@ func (tx *Tx) ticketWhere(accountID int64, scope TicketScope, f TicketFilter) *w
 		if len(scope.AgentQueues) > 0 {
 			sub := &where{args: w.args}
 			in(sub, "t.queue_id", scope.AgentQueues)
-			me := sub.arg(scope.Me)
+			me := sub.id(scope.Me)
 			own := "t.assignee_id = " + me
 			if scope.SelfAssign {
 				own = "(" + own + " OR t.assignee_id IS NULL)"
@@ -609,10 +618,10 @@ func (tx *Tx) ticketWhere(accountID int64, scope TicketScope, f TicketFilter) *w
 			or = append(or, "("+sub.String()+")")
 		}
 		if scope.Customer > 0 {
-			or = append(or, "t.customer_id = "+w.arg(scope.Customer))
+			or = append(or, "t.customer_id = "+w.id(scope.Customer))
 		}
 		if scope.Group > 0 {
-			or = append(or, "t.customer_id IN (SELECT id FROM users WHERE account_id = "+acc+" AND group_id = "+w.arg(scope.Group)+")")
+			or = append(or, "t.customer_id IN (SELECT id FROM users WHERE account_id = "+acc+" AND group_id = "+w.id(scope.Group)+")")
 		}
 		if len(or) == 0 {
 			w.and("1 = 0") // sees nothing
@@ -648,10 +657,10 @@ func (tx *Tx) ticketWhere(accountID int64, scope TicketScope, f TicketFilter) *w
 		}
 	}
 	if f.Customer > 0 {
-		w.and("t.customer_id = " + w.arg(f.Customer))
+		w.and("t.customer_id = " + w.id(f.Customer))
 	}
 	if f.Group > 0 {
-		w.and("t.customer_id IN (SELECT id FROM users WHERE account_id = " + acc + " AND group_id = " + w.arg(f.Group) + ")")
+		w.and("t.customer_id IN (SELECT id FROM users WHERE account_id = " + acc + " AND group_id = " + w.id(f.Group) + ")")
 	}
 	if f.Tag != "" {
 		w.and("t.id IN (SELECT ticket_id FROM ticket_tags WHERE account_id = " + acc + " AND tag = " + w.arg(strings.ToLower(f.Tag)) + ")")
