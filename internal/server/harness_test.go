@@ -143,9 +143,20 @@ func (s *stack) request(method, account, path, key string, body any, headers map
 		}
 		rd = bytes.NewReader(j)
 	}
-	req, err := http.NewRequest(method, s.srv.URL+path, rd)
+	r, err := s.send(method, account, path, key, rd, contentType, headers)
 	if err != nil {
-		s.t.Fatal(err)
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return r
+}
+
+// send is the round trip of request, safe on any goroutine: it returns
+// what the server answered, or the transport's error, instead of failing
+// the test. The body, if any, is sent with contentType.
+func (s *stack) send(method, account, path, key string, body io.Reader, contentType string, headers map[string]string) (response, error) {
+	req, err := http.NewRequest(method, s.srv.URL+path, body)
+	if err != nil {
+		return response{}, err
 	}
 	if s.domain != "" {
 		req.Host = account + "." + s.domain
@@ -161,11 +172,11 @@ func (s *stack) request(method, account, path, key string, body any, headers map
 	}
 	res, err := s.srv.Client().Do(req)
 	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
+		return response{}, err
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return response{status: res.StatusCode, header: res.Header, body: b}
+	b, err := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: b}, err
 }
 
 const api = "/app/desk/api"

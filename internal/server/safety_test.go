@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"runtime"
 	"strings"
 	"sync"
@@ -15,29 +14,6 @@ import (
 	"github.com/sympoq/sympoq/internal/store"
 	"github.com/sympoq/sympoq/internal/store/storetest"
 )
-
-// send is a request that may run on any goroutine: it returns what the
-// server answered, or the transport's error, instead of failing the test.
-func (s *stack) send(method, path, key string, body io.Reader, headers map[string]string) (response, error) {
-	req, err := http.NewRequest(method, s.srv.URL+path, body)
-	if err != nil {
-		return response{}, err
-	}
-	req.Header.Set("apikey", key)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	res, err := s.srv.Client().Do(req)
-	if err != nil {
-		return response{}, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	return response{status: res.StatusCode, header: res.Header, body: b}, err
-}
 
 // TestBurstOfWrites: a burst of ten times its write budget from one key, all
 // at once, gets exactly the budget through and 429 for the rest, while
@@ -62,7 +38,7 @@ func TestBurstOfWrites(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r, err := s.send("POST", api+"/tag", k.Key, strings.NewReader(fmt.Sprintf(`{"name":"burst %d"}`, i)), nil)
+				r, err := s.send("POST", "", api+"/tag", k.Key, strings.NewReader(fmt.Sprintf(`{"name":"burst %d"}`, i)), "application/json", nil)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -78,7 +54,7 @@ func TestBurstOfWrites(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					r, err := s.send("GET", api+"/profile", other, nil, nil)
+					r, err := s.send("GET", "", api+"/profile", other, nil, "application/json", nil)
 					mu.Lock()
 					defer mu.Unlock()
 					if err != nil {
@@ -129,7 +105,7 @@ func TestIdempotentRetriesConcurrently(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r, err := st.send("POST", api+"/request", admin, bytes.NewReader(body), map[string]string{"Idempotency-Key": "fire-1"})
+				r, err := st.send("POST", "", api+"/request", admin, bytes.NewReader(body), "application/json", map[string]string{"Idempotency-Key": "fire-1"})
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -160,7 +136,7 @@ func TestIdempotentRetriesConcurrently(t *testing.T) {
 		if err := db.Writer().QueryRow(`SELECT count(*) FROM tickets`).Scan(&n); err != nil || n != 1 {
 			t.Errorf("%d tickets (%v) after 50 retries of one request, want 1", n, err)
 		}
-		if r, err := s2.send("POST", api+"/request", admin, bytes.NewReader(body), map[string]string{"Idempotency-Key": "fire-1"}); err != nil ||
+		if r, err := s2.send("POST", "", api+"/request", admin, bytes.NewReader(body), "application/json", map[string]string{"Idempotency-Key": "fire-1"}); err != nil ||
 			r.status != 201 || r.header.Get("Idempotent-Replayed") != "true" {
 			t.Errorf("a retry after the burst = %d %v %v, want the first answer replayed", r.status, r.header, err)
 		}
@@ -201,7 +177,7 @@ func TestEndlessBody(t *testing.T) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		body := &endless{limit: 512 << 20}
-		r, err := s.send("POST", api+"/request", admin, body, nil)
+		r, err := s.send("POST", "", api+"/request", admin, body, "application/json", nil)
 		if err == nil && (r.status != 413 || r.problem().Code != "too_large") {
 			t.Errorf("endless body = %d %s, want 413", r.status, r.body)
 		}
